@@ -1,0 +1,63 @@
+// What the engine decides about one text.
+#ifndef MENSHEN_DECISION_H_
+#define MENSHEN_DECISION_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace menshen {
+
+class Engine;
+
+// Which way the text travels: a prompt into the model, or a completion out.
+enum class Direction { kInput, kOutput };
+
+// Actions, weakest to strongest.
+enum class Action { kAllow, kFlag, kMask, kRefuse, kBlock };
+
+// "ALLOW", "FLAG", "MASK", "REFUSE", "BLOCK".
+std::string_view ActionName(Action action);
+// "input", "output".
+std::string_view DirectionName(Direction direction);
+
+// One match of a pack entry. String views point into the engine that made the
+// decision and stay valid while the Decision (which holds the engine) lives.
+struct Hit {
+  std::string_view entry_id;  // stable id, "<pack>:<12 hex digits>"
+  std::string_view pack;      // pack name
+  std::string_view category;  // taxonomy code, e.g. "A1.8"
+  std::string_view term;      // the term as written (the pattern, for a regex)
+  int severity = 0;           // 1 (low) .. 4 (critical)
+  bool regex = false;
+  // Byte span [start, end) in the caller's original text.
+  size_t start = 0;
+  size_t end = 0;
+  // Which foldings the match needed (menshen::internal::FoldKind bits); only
+  // computed when EngineOptions::explain is set.
+  uint32_t foldings = 0;
+};
+
+struct Decision {
+  Action action = Action::kAllow;
+  // The rule that decided, e.g. "builtin:refuse-high-severity".
+  std::string rule;
+  // Deny hits in order of start, then end, then entry id. Allowlisted spans
+  // and rejected candidates are not here.
+  std::vector<Hit> hits;
+  // The original text with every hit span masked (one '*' per code point).
+  std::string masked;
+  // A message to send instead of the text, for REFUSE and BLOCK.
+  std::string refusal;
+  // Invalid UTF-8 sequences in the text (treated as U+FFFD).
+  size_t invalid_utf8 = 0;
+  // The engine snapshot that decided; keeps the hits' string views valid.
+  std::shared_ptr<const Engine> engine;
+};
+
+}  // namespace menshen
+
+#endif  // MENSHEN_DECISION_H_

@@ -1,0 +1,85 @@
+// The engine: packs (and, later, a policy) compiled into one immutable
+// snapshot that checks texts.
+//
+// Thread safety: an Engine is immutable and shared by all threads; Check() may
+// be called concurrently. Per-call state (Hyperscan scratch, folding buffers)
+// comes from a pool inside the engine, so steady-state calls do not allocate
+// it again. To change packs, build a new Engine and swap it in an EngineSlot:
+// calls in flight finish on the snapshot they started with.
+#ifndef MENSHEN_ENGINE_H_
+#define MENSHEN_ENGINE_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "menshen/decision.h"
+#include "menshen/pack.h"
+
+namespace menshen {
+
+namespace internal {
+class EngineState;
+}  // namespace internal
+
+struct EngineOptions {
+  // Texts longer than this are refused with kResourceExhausted before any work.
+  size_t max_input_bytes = size_t{16} << 20;
+  // Compute Hit::foldings (costs a refold of each hit's span).
+  bool explain = false;
+};
+
+class Engine : public std::enable_shared_from_this<Engine> {
+ public:
+  // Builds an engine over `packs` (at least one; names must be unique).
+  static absl::StatusOr<std::shared_ptr<const Engine>> Create(
+      std::vector<std::shared_ptr<const Pack>> packs, const EngineOptions& options = {});
+
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Checks one text. Errors: kResourceExhausted for a text over
+  // max_input_bytes, kInternal if Hyperscan fails. Invalid UTF-8 is not an
+  // error: it is folded to U+FFFD and counted in the decision.
+  absl::StatusOr<Decision> Check(std::string_view text, Direction direction) const;
+  // The same into a reused Decision, so a server loop keeps its buffers.
+  absl::Status Check(std::string_view text, Direction direction, Decision* decision) const;
+
+  const std::vector<std::shared_ptr<const Pack>>& packs() const;
+  const EngineOptions& options() const;
+
+  explicit Engine(std::unique_ptr<internal::EngineState> state);  // internal
+
+ private:
+  std::unique_ptr<internal::EngineState> state_;
+};
+
+// Holds the current engine of a server and swaps it atomically on reload.
+// Thread-safe: Get() and Set() may race freely.
+class EngineSlot {
+ public:
+  explicit EngineSlot(std::shared_ptr<const Engine> engine) : engine_(std::move(engine)) {}
+
+  // The current snapshot; keep the pointer for the whole request.
+  std::shared_ptr<const Engine> Get() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Replaces the snapshot; requests holding the old one finish on it.
+  void Set(std::shared_ptr<const Engine> engine) ABSL_LOCKS_EXCLUDED(mu_);
+  // Builds a new engine from `packs` and swaps it in; on error the current
+  // engine stays.
+  absl::Status Reload(std::vector<std::shared_ptr<const Pack>> packs,
+                      const EngineOptions& options = {});
+
+ private:
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Engine> engine_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace menshen
+
+#endif  // MENSHEN_ENGINE_H_

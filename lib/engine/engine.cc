@@ -1,0 +1,155 @@
+#include "menshen/engine.h"
+
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "lib/engine/engine_state.h"
+#include "lib/policy/builtin_policy.h"
+
+namespace menshen {
+namespace internal {
+
+// Keeps the pool small: a server has about as many concurrent calls as
+// threads, and states beyond that are freed on release.
+constexpr size_t kMaxPooledStates = 256;
+
+absl::StatusOr<std::unique_ptr<ScanState>> EngineState::Acquire() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!pool_.empty()) {
+      std::unique_ptr<ScanState> state = std::move(pool_.back());
+      pool_.pop_back();
+      return state;
+    }
+  }
+  auto state = std::make_unique<ScanState>();
+  hs_scratch_t* scratch = nullptr;
+  if (prototype != nullptr && hs_clone_scratch(prototype.get(), &scratch) != HS_SUCCESS) {
+    return absl::ResourceExhaustedError("could not allocate Hyperscan scratch space");
+  }
+  state->scratch.reset(scratch);
+  return state;
+}
+
+void EngineState::Release(std::unique_ptr<ScanState> state) {
+  absl::MutexLock lock(&mu_);
+  if (pool_.size() < kMaxPooledStates) pool_.push_back(std::move(state));
+}
+
+}  // namespace internal
+
+std::string_view ActionName(Action action) {
+  switch (action) {
+    case Action::kAllow: return "ALLOW";
+    case Action::kFlag: return "FLAG";
+    case Action::kMask: return "MASK";
+    case Action::kRefuse: return "REFUSE";
+    case Action::kBlock: return "BLOCK";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view DirectionName(Direction direction) {
+  return direction == Direction::kInput ? "input" : "output";
+}
+
+Engine::Engine(std::unique_ptr<internal::EngineState> state) : state_(std::move(state)) {}
+Engine::~Engine() = default;
+
+const std::vector<std::shared_ptr<const Pack>>& Engine::packs() const { return state_->packs; }
+const EngineOptions& Engine::options() const { return state_->options; }
+
+absl::StatusOr<std::shared_ptr<const Engine>> Engine::Create(
+    std::vector<std::shared_ptr<const Pack>> packs, const EngineOptions& options) {
+  if (packs.empty()) return absl::InvalidArgumentError("an engine needs at least one pack");
+  auto state = std::make_unique<internal::EngineState>();
+  absl::flat_hash_set<std::string> names;
+  for (const std::shared_ptr<const Pack>& p : packs) {
+    if (p == nullptr) return absl::InvalidArgumentError("a pack is null");
+    if (!names.insert(p->info().name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("two packs are named '", p->info().name, "'; pack names must be unique"));
+    }
+    state->loaded.push_back(&p->loaded());
+  }
+  state->packs = std::move(packs);
+  state->options = options;
+  absl::StatusOr<internal::HsScratchPtr> scratch = internal::AllocateScratch(state->loaded);
+  if (!scratch.ok()) return scratch.status();
+  state->prototype = *std::move(scratch);
+  return std::make_shared<const Engine>(std::move(state));
+}
+
+absl::StatusOr<Decision> Engine::Check(std::string_view text, Direction direction) const {
+  Decision decision;
+  if (absl::Status s = Check(text, direction, &decision); !s.ok()) return s;
+  return decision;
+}
+
+absl::Status Engine::Check(std::string_view text, Direction /*direction*/,
+                           Decision* decision) const {
+  const EngineOptions& options = state_->options;
+  if (text.size() > options.max_input_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat("text of ", text.size(),
+                                                     " bytes exceeds max_input_bytes (",
+                                                     options.max_input_bytes, ")"));
+  }
+  absl::StatusOr<std::unique_ptr<internal::ScanState>> acquired = state_->Acquire();
+  if (!acquired.ok()) return acquired.status();
+  std::unique_ptr<internal::ScanState> scan = *std::move(acquired);
+
+  internal::Fold(text, internal::FoldOptions{}, &scan->folded);
+  scan->candidates.clear();
+  absl::Status status = internal::FindCandidates(state_->loaded, scan->folded.text,
+                                                 scan->scratch.get(), &scan->candidates);
+  if (status.ok()) {
+    internal::ResolveCandidates(state_->loaded, text, scan->folded, &scan->candidates,
+                                &scan->resolved);
+    decision->hits.clear();
+    decision->hits.reserve(scan->resolved.size());
+    for (const internal::ResolvedHit& r : scan->resolved) {
+      Hit& h = decision->hits.emplace_back();
+      h.entry_id = r.entry->id();
+      h.pack = r.pack->compiled.manifest().name();
+      h.category = r.entry->category();
+      h.term = r.entry->term();
+      h.severity = r.entry->severity();
+      h.regex = r.entry->kind() == ::menshen::pack::REGEX;
+      h.start = r.start;
+      h.end = r.end;
+      h.foldings = options.explain ? internal::Explain(text.substr(r.start, r.end - r.start)) : 0;
+    }
+    decision->invalid_utf8 = scan->folded.invalid_sequences;
+  }
+  state_->Release(std::move(scan));
+  if (!status.ok()) return status;
+
+  internal::ApplyBuiltinPolicy(text, decision);
+  internal::MaskHits(text, decision->hits, &decision->masked);
+  decision->engine = shared_from_this();
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const Engine> EngineSlot::Get() const {
+  absl::MutexLock lock(&mu_);
+  return engine_;
+}
+
+void EngineSlot::Set(std::shared_ptr<const Engine> engine) {
+  std::shared_ptr<const Engine> old;
+  absl::MutexLock lock(&mu_);
+  old = std::exchange(engine_, std::move(engine));
+  // `old` may be the last reference: it is released after the lock, when the
+  // function returns (declared before the lock, destroyed after it).
+}
+
+absl::Status EngineSlot::Reload(std::vector<std::shared_ptr<const Pack>> packs,
+                                const EngineOptions& options) {
+  absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(std::move(packs), options);
+  if (!engine.ok()) return engine.status();
+  Set(*std::move(engine));
+  return absl::OkStatus();
+}
+
+}  // namespace menshen

@@ -1,0 +1,44 @@
+// The engine's internals: packs, options and the pool of per-call scan state.
+#ifndef MENSHEN_LIB_ENGINE_ENGINE_STATE_H_
+#define MENSHEN_LIB_ENGINE_ENGINE_STATE_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "lib/match/matcher.h"
+#include "lib/match/resolve.h"
+#include "lib/normalize/normalizer.h"
+#include "menshen/engine.h"
+
+namespace menshen::internal {
+
+// Everything one Check() call writes; pooled so buffers and Hyperscan scratch
+// are reused across calls. Owned by one call at a time.
+struct ScanState {
+  HsScratchPtr scratch;
+  FoldedText folded;
+  std::vector<Candidate> candidates;
+  std::vector<ResolvedHit> resolved;
+};
+
+class EngineState {
+ public:
+  std::vector<std::shared_ptr<const Pack>> packs;
+  std::vector<const LoadedPack*> loaded;  // packs[i]->loaded(), for the stages
+  EngineOptions options;
+  HsScratchPtr prototype;  // cloned for each new ScanState
+
+  // A ScanState for one call: from the pool, or new when all are in use.
+  absl::StatusOr<std::unique_ptr<ScanState>> Acquire() ABSL_LOCKS_EXCLUDED(mu_);
+  void Release(std::unique_ptr<ScanState> state) ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<ScanState>> pool_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace menshen::internal
+
+#endif  // MENSHEN_LIB_ENGINE_ENGINE_STATE_H_

@@ -1,0 +1,78 @@
+#include "lib/match/matcher.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace menshen::internal {
+namespace {
+
+struct ScanContext {
+  const pack::CompiledPack* pack;
+  uint32_t pack_index;
+  std::vector<Candidate>* out;
+};
+
+int OnLiteral(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
+              void* ctx) {
+  auto* c = static_cast<ScanContext*>(ctx);
+  // Ids come from a database the loader checked against these entries; the
+  // bound check keeps a mismatch from becoming an out-of-range read.
+  if (id >= static_cast<unsigned>(c->pack->entries_size())) return 0;
+  const size_t length = c->pack->entries(static_cast<int>(id)).folded().size();
+  c->out->push_back(Candidate{c->pack_index, id, static_cast<uint32_t>(to - length),
+                              static_cast<uint32_t>(to)});
+  return 0;
+}
+
+int OnRegex(unsigned id, unsigned long long from, unsigned long long to, unsigned /*flags*/,
+            void* ctx) {
+  auto* c = static_cast<ScanContext*>(ctx);
+  if (id >= static_cast<unsigned>(c->pack->entries_size()) || to <= from) return 0;
+  c->out->push_back(
+      Candidate{c->pack_index, id, static_cast<uint32_t>(from), static_cast<uint32_t>(to)});
+  return 0;
+}
+
+absl::Status ScanOne(const hs_database_t* db, match_event_handler handler, std::string_view text,
+                     hs_scratch_t* scratch, ScanContext* ctx) {
+  if (db == nullptr) return absl::OkStatus();
+  hs_error_t rc = hs_scan(db, text.data(), static_cast<unsigned>(text.size()), 0, scratch,
+                          handler, ctx);
+  if (rc != HS_SUCCESS) {
+    return absl::InternalError(absl::StrCat("Hyperscan scan failed (hs error ", rc, ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<HsScratchPtr> AllocateScratch(absl::Span<const LoadedPack* const> packs) {
+  hs_scratch_t* scratch = nullptr;
+  for (const LoadedPack* p : packs) {
+    for (const hs_database_t* db : {p->literals.get(), p->regexes.get()}) {
+      if (db == nullptr) continue;
+      if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) {
+        hs_free_scratch(scratch);
+        return absl::ResourceExhaustedError("could not allocate Hyperscan scratch space");
+      }
+    }
+  }
+  return HsScratchPtr(scratch);
+}
+
+absl::Status FindCandidates(absl::Span<const LoadedPack* const> packs, std::string_view folded,
+                            hs_scratch_t* scratch, std::vector<Candidate>* out) {
+  for (size_t i = 0; i < packs.size(); ++i) {
+    ScanContext ctx{&packs[i]->compiled, static_cast<uint32_t>(i), out};
+    if (absl::Status s = ScanOne(packs[i]->literals.get(), OnLiteral, folded, scratch, &ctx);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = ScanOne(packs[i]->regexes.get(), OnRegex, folded, scratch, &ctx);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace menshen::internal

@@ -1,0 +1,99 @@
+#include "lib/match/resolve.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "lib/base/utf8.h"
+
+namespace menshen::internal {
+namespace {
+
+// The folded code point that ends just before byte `pos`, or 0 at the start.
+char32_t CodePointBefore(std::string_view folded, size_t pos) {
+  if (pos == 0) return 0;
+  size_t i = pos - 1;
+  while (i > 0 && (static_cast<unsigned char>(folded[i]) & 0xC0) == 0x80) --i;
+  char32_t cp = 0;
+  return DecodeUtf8(folded, i, &cp) != 0 ? cp : 0;
+}
+
+char32_t CodePointAt(std::string_view folded, size_t pos) {
+  char32_t cp = 0;
+  return pos < folded.size() && DecodeUtf8(folded, pos, &cp) != 0 ? cp : 0;
+}
+
+bool Accepts(const pack::Entry& e, std::string_view original, const FoldedText& folded,
+             const Candidate& c) {
+  if ((e.flags() & pack::WORD) != 0) {
+    const char32_t before = CodePointBefore(folded.text, c.start);
+    const char32_t after = CodePointAt(folded.text, c.end);
+    if ((before != 0 && IsWordChar(before)) || (after != 0 && IsWordChar(after))) return false;
+  }
+  if ((e.flags() & pack::EXACT) != 0 && NoiseSkippedWithin(original, folded, c.start, c.end)) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_view original,
+                       const FoldedText& folded, std::vector<Candidate>* candidates,
+                       std::vector<ResolvedHit>* out) {
+  out->clear();
+  if (candidates->empty()) return;
+  auto entry_of = [&](const Candidate& c) -> const pack::Entry& {
+    return packs[c.pack]->compiled.entries(static_cast<int>(c.entry));
+  };
+
+  // Group by entry, then position: a regex reports one match per end offset,
+  // and those overlapping matches become their union.
+  std::sort(candidates->begin(), candidates->end(), [](const Candidate& a, const Candidate& b) {
+    return std::tie(a.pack, a.entry, a.start, a.end) < std::tie(b.pack, b.entry, b.start, b.end);
+  });
+  std::vector<Candidate>& c = *candidates;
+  size_t kept = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (!Accepts(entry_of(c[i]), original, folded, c[i])) continue;
+    if (kept > 0) {
+      Candidate& last = c[kept - 1];
+      const bool same_entry = last.pack == c[i].pack && last.entry == c[i].entry;
+      if (same_entry && c[i].start < last.end && entry_of(c[i]).kind() == pack::REGEX) {
+        last.end = std::max(last.end, c[i].end);
+        continue;
+      }
+      if (same_entry && c[i].start == last.start && c[i].end == last.end) continue;
+    }
+    c[kept++] = c[i];
+  }
+  c.resize(kept);
+
+  // Allowlist: a deny candidate lying inside any allow span is dropped. Allow
+  // spans sorted by start with a running maximum of their ends answer "does
+  // an allow span cover [s, e)?" with one binary search.
+  std::vector<std::pair<uint32_t, uint32_t>> allow;  // (start, max end so far)
+  for (const Candidate& cand : c) {
+    if (entry_of(cand).flags() & pack::ALLOW) allow.emplace_back(cand.start, cand.end);
+  }
+  std::sort(allow.begin(), allow.end());
+  for (size_t i = 1; i < allow.size(); ++i) {
+    allow[i].second = std::max(allow[i].second, allow[i - 1].second);
+  }
+  auto allowed = [&](const Candidate& cand) {
+    auto it = std::upper_bound(allow.begin(), allow.end(),
+                               std::make_pair(cand.start, UINT32_MAX));
+    return it != allow.begin() && std::prev(it)->second >= cand.end;
+  };
+
+  for (const Candidate& cand : c) {
+    const pack::Entry& e = entry_of(cand);
+    if ((e.flags() & pack::ALLOW) || allowed(cand)) continue;
+    out->push_back(ResolvedHit{packs[cand.pack], &e, folded.OriginalBegin(cand.start),
+                               folded.OriginalEnd(cand.end)});
+  }
+  std::sort(out->begin(), out->end(), [](const ResolvedHit& a, const ResolvedHit& b) {
+    return std::tie(a.start, a.end, a.entry->id()) < std::tie(b.start, b.end, b.entry->id());
+  });
+}
+
+}  // namespace menshen::internal

@@ -1,0 +1,35 @@
+// Resolution: turns candidates into hits. Drops candidates that break their
+// entry's flags (word boundaries, exact), suppresses deny hits inside
+// allowlisted spans, merges the overlapping matches one regex reports, and
+// maps folded offsets back to the caller's bytes.
+#ifndef MENSHEN_LIB_MATCH_RESOLVE_H_
+#define MENSHEN_LIB_MATCH_RESOLVE_H_
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "absl/types/span.h"
+#include "lib/match/matcher.h"
+#include "lib/normalize/normalizer.h"
+#include "lib/pack/loader.h"
+
+namespace menshen::internal {
+
+struct ResolvedHit {
+  const LoadedPack* pack;
+  const pack::Entry* entry;
+  size_t start;  // original bytes [start, end)
+  size_t end;
+};
+
+// Resolves `candidates` (reordered in place) found in `folded`, the fold of
+// `original`. Appends deny hits to `out` (cleared first), ordered by start,
+// end, then entry id.
+void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_view original,
+                       const FoldedText& folded, std::vector<Candidate>* candidates,
+                       std::vector<ResolvedHit>* out);
+
+}  // namespace menshen::internal
+
+#endif  // MENSHEN_LIB_MATCH_RESOLVE_H_

@@ -1,0 +1,416 @@
+// The runtime fold: one pass over UTF-8 with look-ups in the generated table
+// (fold_table.h). Decisions and measurements: docs/normalisation.md.
+#include "lib/normalize/normalizer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "lib/normalize/fold_table.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#if defined(__GNUC__)
+#define MENSHEN_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define MENSHEN_ALWAYS_INLINE
+#endif
+
+namespace menshen::internal {
+namespace {
+
+namespace ft = fold_table;
+
+constexpr char32_t kReplacement = 0xFFFD;
+
+// Decodes the sequence at p[0..avail) (p[0] >= 0x80). Returns its length and
+// sets *cp, or returns the length of the maximal invalid subpart (Unicode
+// 15.0, section 3.9, "U+FFFD Substitution of Maximal Subparts") and sets *cp
+// to U+FFFD and *valid to false.
+inline size_t DecodeMultiByte(const unsigned char* p, size_t avail,
+                              char32_t* cp, bool* valid) {
+  const unsigned b0 = p[0];
+  size_t need;
+  unsigned lo = 0x80, hi = 0xBF;
+  char32_t c;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 1;
+    c = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    need = 2;
+    c = b0 & 0x0F;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;  // no surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    need = 3;
+    c = b0 & 0x07;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+  } else {
+    *cp = kReplacement;
+    *valid = false;
+    return 1;
+  }
+  for (size_t k = 1; k <= need; ++k) {
+    if (k >= avail || p[k] < lo || p[k] > hi) {
+      *cp = kReplacement;
+      *valid = false;
+      return k;
+    }
+    c = (c << 6) | (p[k] & 0x3F);
+    lo = 0x80;
+    hi = 0xBF;
+  }
+  *cp = c;
+  *valid = true;
+  return need + 1;
+}
+
+// Decodes one code point or maximal invalid subpart at p[0..avail), avail > 0.
+inline size_t Decode(const unsigned char* p, size_t avail, char32_t* cp,
+                     bool* valid) {
+  if (p[0] < 0x80) {
+    *cp = p[0];
+    *valid = true;
+    return 1;
+  }
+  return DecodeMultiByte(p, avail, cp, valid);
+}
+
+inline uint32_t LittleEndian(uint32_t w) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  return __builtin_bswap32(w);
+#else
+  return w;
+#endif
+}
+
+// Writes the UTF-8 of c at t (up to 4 bytes); returns the length.
+inline size_t Encode(char32_t c, char* t) {
+  if (c < 0x80) {
+    t[0] = static_cast<char>(c);
+    return 1;
+  }
+  if (c < 0x800) {
+    t[0] = static_cast<char>(0xC0 | (c >> 6));
+    t[1] = static_cast<char>(0x80 | (c & 0x3F));
+    return 2;
+  }
+  if (c < 0x10000) {
+    t[0] = static_cast<char>(0xE0 | (c >> 12));
+    t[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    t[2] = static_cast<char>(0x80 | (c & 0x3F));
+    return 3;
+  }
+  t[0] = static_cast<char>(0xF0 | (c >> 18));
+  t[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+  t[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+  t[3] = static_cast<char>(0x80 | (c & 0x3F));
+  return 4;
+}
+
+// Stores v into p[0..4); the caller guarantees the room (buffer slack).
+inline void Store4(uint32_t* p, uint32_t v) {
+#if defined(__SSE2__)
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
+                   _mm_set1_epi32(static_cast<int>(v)));
+#else
+  p[0] = p[1] = p[2] = p[3] = v;
+#endif
+}
+
+// Makes out's buffers at least `size` long (never shorter). Growing
+// initialises only the newly exposed elements, so a reused FoldedText costs
+// nothing here in steady state.
+void Reserve(FoldedText* out, size_t size) {
+  size = std::max(size, out->text.size());
+  out->text.resize(size);
+  out->begin.resize(size);
+  out->end.resize(size);
+}
+
+// Folds A-Z..z ASCII from in[0..m) to t, b, e (1:1) and stops at the first
+// byte >= 0x80. Returns the bytes done; sets *upper if it lowered a letter.
+inline size_t FoldAscii(const unsigned char* in, size_t m, uint32_t pos,
+                        char* t, uint32_t* b, uint32_t* e, bool* upper) {
+  size_t k = 0;
+  unsigned upper_seen = 0;
+#if defined(__SSE2__)
+  const __m128i before_a = _mm_set1_epi8('A' - 1);
+  const __m128i after_z = _mm_set1_epi8('Z' + 1);
+  const __m128i bit = _mm_set1_epi8(0x20);
+  const __m128i one = _mm_set1_epi32(1);
+  const __m128i four = _mm_set1_epi32(4);
+  __m128i upper_acc = _mm_setzero_si128();
+  for (; k + 16 <= m; k += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + k));
+    if (_mm_movemask_epi8(v) != 0) break;
+    const __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, before_a),
+                                     _mm_cmplt_epi8(v, after_z));
+    upper_acc = _mm_or_si128(upper_acc, up);
+    v = _mm_or_si128(v, _mm_and_si128(up, bit));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(t + k), v);
+    __m128i p = _mm_add_epi32(_mm_set1_epi32(static_cast<int>(pos + k)),
+                              _mm_setr_epi32(0, 1, 2, 3));
+    auto* bp = reinterpret_cast<__m128i*>(b + k);
+    auto* ep = reinterpret_cast<__m128i*>(e + k);
+    for (int q = 0; q < 4; ++q) {
+      _mm_storeu_si128(bp + q, p);
+      _mm_storeu_si128(ep + q, _mm_add_epi32(p, one));
+      p = _mm_add_epi32(p, four);
+    }
+  }
+  upper_seen = static_cast<unsigned>(_mm_movemask_epi8(upper_acc));
+#endif
+  for (; k < m; ++k) {
+    const unsigned ch = in[k];
+    if (ch >= 0x80) break;
+    const bool up = ch - 'A' < 26u;
+    upper_seen |= up;
+    t[k] = static_cast<char>(up ? ch + 32 : ch);
+    b[k] = pos + static_cast<uint32_t>(k);
+    e[k] = pos + static_cast<uint32_t>(k + 1);
+  }
+  *upper = upper_seen != 0;
+  return k;
+}
+
+// One fold pass; returns the FoldKind bits of all foldings that applied.
+// The state lives in locals (not members) so that byte stores through `t`
+// cannot alias it. Output buffers carry slack, so every code point's output
+// is written with fixed-width stores and the buffers are trimmed at the end.
+template <bool kSkipNoise>
+uint32_t FoldPass(std::string_view input, FoldedText* out) {
+  const auto* in = reinterpret_cast<const unsigned char*>(input.data());
+  const size_t n = input.size();
+  const size_t slack = ft::kMaxExpansionBytes + 32;
+  out->invalid_sequences = 0;
+  size_t invalid = 0;
+  Reserve(out, n + slack);
+  char* t = out->text.data();
+  uint32_t* b = out->begin.data();
+  uint32_t* e = out->end.data();
+  size_t limit = out->text.size();
+  size_t o = 0;
+  uint32_t kinds = 0;
+  // Noise skipping: run < 0 when the last folded character was not Han (or
+  // the run got too long); otherwise the number of noise code points written
+  // since that Han character, whose output ended at run_start.
+  int run = -1;
+  size_t run_start = 0;
+
+  // Noise skipping, before a folded code point of class `cls` is written:
+  // a Han character drops the noise run since the previous one. Branch-free,
+  // since classes alternate unpredictably in Chinese text.
+  auto before = [&](uint32_t cls) MENSHEN_ALWAYS_INLINE {
+    if (!kSkipNoise) return;
+    const bool drop = (cls == ft::kClassHan) & (run > 0);
+    o = drop ? run_start : o;
+    kinds |= drop ? static_cast<uint32_t>(kFoldNoise) : 0u;
+  };
+  // ... and after it was written.
+  auto after = [&](uint32_t cls) MENSHEN_ALWAYS_INLINE {
+    if (!kSkipNoise) return;
+    const bool han = cls == ft::kClassHan;
+    const int next_noise = (run >= 0) & (run < kMaxNoiseRun) ? run + 1 : -1;
+    run = han ? 0 : cls == ft::kClassNoise ? next_noise : -1;
+    run_start = han ? o : run_start;
+  };
+  auto emit_one = [&](char32_t c, uint32_t cls, uint32_t from,
+                      uint32_t to) MENSHEN_ALWAYS_INLINE {
+    before(cls);
+    const size_t len = Encode(c, t + o);
+    Store4(b + o, from);
+    Store4(e + o, to);
+    o += len;
+    after(cls);
+  };
+  // Writes the fold of code point c (table entry en) read from [from, to).
+  auto emit = [&](uint32_t en, char32_t c, uint32_t from,
+                  uint32_t to) MENSHEN_ALWAYS_INLINE {
+    kinds |= ft::KindsOf(en);
+    switch (ft::ModeOf(en)) {
+      case ft::kModeIdentity:
+        emit_one(c, ft::ClassOf(en), from, to);
+        break;
+      case ft::kModeSingle:
+        emit_one(en & ft::kValueMask, ft::ClassOf(en), from, to);
+        break;
+      case ft::kModeExpansion: {
+        const uint32_t* item = ft::kPool + (en & ft::kValueMask);
+        const uint32_t count = *item++;
+        for (uint32_t k = 0; k < count; ++k) {
+          emit_one(item[k] & ft::kValueMask, item[k] >> ft::kClassShift, from,
+                   to);
+        }
+        break;
+      }
+      default:  // kModeEmpty: ignorables produce nothing
+        break;
+    }
+  };
+
+  size_t i = 0;
+  while (i < n) {
+    if (o + slack > limit) {
+      Reserve(out, o + 2 * (n - i) + slack);
+      t = out->text.data();
+      b = out->begin.data();
+      e = out->end.data();
+      limit = out->text.size();
+    }
+    const unsigned b0 = in[i];
+    if (b0 < 0x80) {
+      if (run < 0) {
+        // No noise run open and ASCII has no Han: fold a stretch 1:1.
+        bool upper;
+        const size_t k = FoldAscii(in + i, std::min(n - i, limit - o),
+                                   static_cast<uint32_t>(i), t + o, b + o,
+                                   e + o, &upper);
+        if (upper) kinds |= kFoldCase;
+        i += k;
+        o += k;
+      } else {
+        emit(ft::Lookup(b0), b0, static_cast<uint32_t>(i),
+             static_cast<uint32_t>(i + 1));
+        ++i;
+      }
+      continue;
+    }
+    // Runs of three-byte code points that fold to themselves (most of CJK):
+    // a tight loop with one 4-byte load and store per code point.
+    if ((b0 & 0xF0) == 0xE0) {
+      const size_t stop = std::min(n, i + (limit - o - slack));
+      while (i + 4 <= stop) {
+        uint32_t w;
+        std::memcpy(&w, in + i, 4);
+        w = LittleEndian(w);
+        if ((w & 0xC0C0F0) != 0x8080E0) break;
+        const char32_t c =
+            ((w & 0x0F) << 12) | ((w >> 2) & 0xFC0) | ((w >> 16) & 0x3F);
+        if (c < 0x800 || (c & 0xF800) == 0xD800) break;
+        const uint32_t en = ft::Lookup(c);
+        if (ft::ModeOf(en) != ft::kModeIdentity) break;
+        const uint32_t cls = ft::ClassOf(en);
+        before(cls);
+        std::memcpy(t + o, in + i, 4);
+        Store4(b + o, static_cast<uint32_t>(i));
+        Store4(e + o, static_cast<uint32_t>(i + 3));
+        o += 3;
+        after(cls);
+        i += 3;
+      }
+      if (i >= n || (in[i] & 0xF0) != 0xE0) continue;
+    }
+    // Other three-byte sequences.
+    if ((b0 & 0xF0) == 0xE0 && i + 2 < n) {
+      const unsigned b1 = in[i + 1], b2 = in[i + 2];
+      const char32_t c =
+          ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
+      if (((b1 & 0xC0) == 0x80) & ((b2 & 0xC0) == 0x80) & (c >= 0x800) &
+          ((c & 0xF800) != 0xD800)) {
+        const uint32_t en = ft::Lookup(c);
+        if (ft::ModeOf(en) == ft::kModeIdentity) {
+          const uint32_t cls = ft::ClassOf(en);
+          before(cls);
+          t[o] = static_cast<char>(b0);
+          t[o + 1] = static_cast<char>(b1);
+          t[o + 2] = static_cast<char>(b2);
+          Store4(b + o, static_cast<uint32_t>(i));
+          Store4(e + o, static_cast<uint32_t>(i + 3));
+          o += 3;
+          after(cls);
+        } else {
+          emit(en, c, static_cast<uint32_t>(i), static_cast<uint32_t>(i + 3));
+        }
+        i += 3;
+        continue;
+      }
+    }
+    char32_t c;
+    bool valid;
+    const size_t len = DecodeMultiByte(in + i, n - i, &c, &valid);
+    if (!valid) {
+      ++invalid;
+      kinds |= kFoldInvalidUtf8;
+    }
+    emit(ft::Lookup(c), c, static_cast<uint32_t>(i),
+         static_cast<uint32_t>(i + len));
+    i += len;
+  }
+  out->text.resize(o);
+  out->begin.resize(o);
+  out->end.resize(o);
+  out->invalid_sequences = invalid;
+  return kinds;
+}
+
+uint32_t FoldWithKinds(std::string_view input, bool skip_noise,
+                       FoldedText* out) {
+  return skip_noise ? FoldPass<true>(input, out) : FoldPass<false>(input, out);
+}
+
+}  // namespace
+
+std::string FoldKindNames(uint32_t kinds) {
+  static constexpr const char* kNames[] = {
+      "case",  "width",       "compat",    "accent",      "traditional",
+      "confusable", "ignorable", "noise", "invalid_utf8"};
+  std::string out;
+  for (size_t k = 0; k < sizeof kNames / sizeof kNames[0]; ++k) {
+    if (kinds & (1u << k)) {
+      if (!out.empty()) out += ',';
+      out += kNames[k];
+    }
+  }
+  return out;
+}
+
+std::string_view FoldVersion() { return ft::kVersion; }
+
+void Fold(std::string_view input, const FoldOptions& options, FoldedText* out) {
+  FoldWithKinds(input, options.skip_noise, out);
+}
+
+std::string FoldTerm(std::string_view term, const FoldOptions& options) {
+  FoldedText f;
+  Fold(term, options, &f);
+  return std::move(f.text);
+}
+
+uint32_t Explain(std::string_view original) {
+  FoldedText f;
+  return FoldWithKinds(original, /*skip_noise=*/true, &f);
+}
+
+bool NoiseSkippedWithin(std::string_view original, const FoldedText& folded,
+                        size_t start, size_t stop) {
+  stop = std::min(stop, folded.text.size());
+  const auto* in = reinterpret_cast<const unsigned char*>(original.data());
+  for (size_t k = start + 1; k < stop; ++k) {
+    if ((static_cast<unsigned char>(folded.text[k]) & 0xC0) == 0x80) continue;
+    size_t from = folded.end[k - 1];
+    const size_t to = std::min<size_t>(folded.begin[k], original.size());
+    while (from < to) {
+      char32_t c;
+      bool valid;
+      from += Decode(in + from, to - from, &c, &valid);
+      if (!valid || ft::ModeOf(ft::Lookup(c)) != ft::kModeEmpty) return true;
+    }
+  }
+  return false;
+}
+
+bool IsWordChar(char32_t folded_code_point) {
+  if (folded_code_point > 0x10FFFF) return false;
+  return ft::ClassOf(ft::Lookup(folded_code_point)) == ft::kClassWord;
+}
+
+size_t CountCodePoints(std::string_view folded) {
+  size_t n = 0;
+  for (char ch : folded) n += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace menshen::internal

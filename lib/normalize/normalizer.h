@@ -1,0 +1,93 @@
+// The normalisation stage: folds text so that evasive spellings of a term meet
+// the term's own folded form, and keeps a map back to the caller's bytes.
+//
+// Pack terms (at compile time) and scanned text (at run time) go through the
+// same fold, so they always agree. The folded text is internal: it is valid
+// UTF-8 of folded code points, never shown to users.
+//
+// Thread safety: every function here is pure or works on caller-owned state;
+// the fold table is immutable. A FoldedText is owned by one thread at a time.
+#ifndef MENSHEN_LIB_NORMALIZE_NORMALIZER_H_
+#define MENSHEN_LIB_NORMALIZE_NORMALIZER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace menshen::internal {
+
+// Which foldings changed a piece of text; reported by Explain().
+enum FoldKind : uint32_t {
+  kFoldCase = 1u << 0,         // A → a, ß → ss
+  kFoldWidth = 1u << 1,        // ｆ → f, full-width/half-width forms
+  kFoldCompat = 1u << 2,       // other compatibility forms: ① → 1, ﬁ → fi
+  kFoldAccent = 1u << 3,       // combining marks removed: é → e
+  kFoldTraditional = 1u << 4,  // 賣 → 卖
+  kFoldConfusable = 1u << 5,   // Cyrillic с → c
+  kFoldIgnorable = 1u << 6,    // zero-width and other default-ignorables removed
+  kFoldNoise = 1u << 7,        // separators skipped between Han characters
+  kFoldInvalidUtf8 = 1u << 8,  // an invalid sequence replaced by U+FFFD
+};
+
+// Comma-separated names of the bits in `kinds`, e.g. "traditional,noise".
+std::string FoldKindNames(uint32_t kinds);
+
+// Identifies the fold: generator version plus ICU's Unicode version, e.g.
+// "menshen-fold-1/unicode-15.0". Compiled packs record it; a pack folded with
+// another version is refolded from its embedded sources.
+std::string_view FoldVersion();
+
+// Most noise code points skipped between two Han characters. Bounded so that a
+// stream's hold-back stays bounded; a longer run is kept as text.
+inline constexpr int kMaxNoiseRun = 8;
+
+// The result of folding one text. Buffers keep their capacity between calls,
+// so a reused FoldedText allocates nothing in steady state.
+struct FoldedText {
+  std::string text;  // folded code points, always valid UTF-8
+  // For every byte of `text`: the original byte range [begin, end) of the
+  // input code point that produced it.
+  std::vector<uint32_t> begin;
+  std::vector<uint32_t> end;
+  // Invalid UTF-8 sequences replaced by U+FFFD.
+  size_t invalid_sequences = 0;
+
+  // Original byte span of the folded bytes [start, stop); stop > start.
+  size_t OriginalBegin(size_t start) const { return begin[start]; }
+  size_t OriginalEnd(size_t stop) const { return end[stop - 1]; }
+};
+
+struct FoldOptions {
+  // Skip noise (spaces, punctuation, symbols, emoji) between Han characters.
+  bool skip_noise = true;
+};
+
+// Folds `input` (any bytes; invalid UTF-8 becomes U+FFFD) into `out`.
+// Inputs longer than 4 GiB are the caller's to refuse.
+void Fold(std::string_view input, const FoldOptions& options, FoldedText* out);
+
+// Folds a pack term; equal to Fold(term).text.
+std::string FoldTerm(std::string_view term, const FoldOptions& options = {});
+
+// Which foldings turn `original` (the caller's bytes of one hit) into its
+// folded form. Not on the hot path: called only to explain a hit.
+uint32_t Explain(std::string_view original);
+
+// Whether noise was skipped between two folded characters inside the folded
+// bytes [start, stop) of `folded`, which was made from `original`. Used to
+// reject hits of terms flagged `exact`.
+bool NoiseSkippedWithin(std::string_view original, const FoldedText& folded,
+                        size_t start, size_t stop);
+
+// Whether the folded code point counts as part of a word (a letter or digit)
+// for the `word` flag's boundary test.
+bool IsWordChar(char32_t folded_code_point);
+
+// Number of code points in valid UTF-8 `folded`.
+size_t CountCodePoints(std::string_view folded);
+
+}  // namespace menshen::internal
+
+#endif  // MENSHEN_LIB_NORMALIZE_NORMALIZER_H_

@@ -1,0 +1,38 @@
+// The pack compiler: pack sources → CompiledPack (entries with stable ids,
+// folded terms, Hyperscan databases, embedded sources).
+#ifndef MENSHEN_LIB_PACK_COMPILER_H_
+#define MENSHEN_LIB_PACK_COMPILER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/pack/pack.pb.h"
+#include "lib/pack/source.h"
+#include "lib/pack/taxonomy.h"
+
+namespace menshen::internal {
+
+struct CompileOptions {
+  // Warnings (terms that fold to nothing or to too few characters, duplicate
+  // terms) become errors.
+  bool strict = false;
+};
+
+struct CompileOutput {
+  pack::CompiledPack pack;
+  std::vector<std::string> warnings;  // "file:line: what"
+};
+
+// Compiles `source`. Every error names the file and line it comes from. The
+// output depends only on the sources, the fold and the Hyperscan build, so
+// compiling the same sources twice gives identical bytes.
+absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxonomy& taxonomy,
+                                          const CompileOptions& options);
+
+// Whether `version` is a semantic version (MAJOR.MINOR.PATCH[-pre][+build]).
+bool IsSemanticVersion(std::string_view version);
+
+}  // namespace menshen::internal
+
+#endif  // MENSHEN_LIB_PACK_COMPILER_H_

@@ -1,0 +1,105 @@
+#include "lib/pack/databases.h"
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "lib/base/absl_view.h"
+
+namespace menshen::internal {
+namespace {
+
+struct CompileErrorDeleter {
+  void operator()(hs_compile_error_t* e) const { hs_free_compile_error(e); }
+};
+using CompileErrorPtr = std::unique_ptr<hs_compile_error_t, CompileErrorDeleter>;
+
+}  // namespace
+
+absl::StatusOr<HsDatabasePtr> BuildDatabase(
+    const google::protobuf::RepeatedPtrField<pack::Entry>& entries, pack::EntryKind kind,
+    std::string_view origin) {
+  std::vector<const char*> patterns;
+  std::vector<size_t> lengths;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> ids;
+  for (int i = 0; i < entries.size(); ++i) {
+    const pack::Entry& e = entries[i];
+    if (e.kind() != kind) continue;
+    const std::string& text = kind == pack::LITERAL ? e.folded() : e.term();
+    patterns.push_back(text.c_str());
+    lengths.push_back(text.size());
+    // Literal hits start at end - length, so they need no start-of-match
+    // tracking, which keeps the literal database on Hyperscan's fastest path.
+    flags.push_back(kind == pack::LITERAL ? 0 : kRegexFlags);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  if (patterns.empty()) return HsDatabasePtr();
+
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* raw_error = nullptr;
+  const unsigned count = static_cast<unsigned>(patterns.size());
+  hs_error_t rc =
+      kind == pack::LITERAL
+          ? hs_compile_lit_multi(patterns.data(), flags.data(), ids.data(), lengths.data(), count,
+                                 HS_MODE_BLOCK, nullptr, &db, &raw_error)
+          : hs_compile_multi(patterns.data(), flags.data(), ids.data(), count, HS_MODE_BLOCK,
+                             nullptr, &db, &raw_error);
+  CompileErrorPtr error(raw_error);
+  if (rc == HS_SUCCESS) return HsDatabasePtr(db);
+
+  std::string message = error != nullptr && error->message != nullptr ? error->message
+                                                                        : "unknown error";
+  if (error != nullptr && error->expression >= 0 &&
+      static_cast<size_t>(error->expression) < ids.size()) {
+    const pack::Entry& e = entries[static_cast<int>(ids[error->expression])];
+    return absl::InvalidArgumentError(absl::StrCat(
+        AV(origin), "/", e.file(), ":", e.line(), ": ",
+        kind == pack::LITERAL ? "term '" : "regex '", e.term(), "' does not compile: ", message));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      AV(origin), ": Hyperscan could not build the ",
+      kind == pack::LITERAL ? "literal" : "regex", " database: ", message));
+}
+
+absl::StatusOr<pack::Database> SerializeDatabase(const hs_database_t* db) {
+  pack::Database out;
+  if (db == nullptr) return out;
+  char* bytes = nullptr;
+  size_t length = 0;
+  if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS) {
+    return absl::ResourceExhaustedError("Hyperscan could not serialise a database");
+  }
+  out.set_serialized(bytes, length);
+  std::free(bytes);  // Hyperscan's default misc allocator is malloc.
+  char* info = nullptr;
+  if (hs_serialized_database_info(out.serialized().data(), out.serialized().size(), &info) ==
+      HS_SUCCESS) {
+    out.set_info(info);
+    std::free(info);
+  }
+  return out;
+}
+
+absl::StatusOr<RestoreResult> RestoreDatabase(const pack::Database& serialized,
+                                              HsDatabasePtr* db) {
+  db->reset();
+  if (serialized.serialized().empty()) return RestoreResult::kOk;
+  hs_database_t* raw = nullptr;
+  hs_error_t rc = hs_deserialize_database(serialized.serialized().data(),
+                                          serialized.serialized().size(), &raw);
+  switch (rc) {
+    case HS_SUCCESS:
+      db->reset(raw);
+      return RestoreResult::kOk;
+    case HS_DB_PLATFORM_ERROR:
+    case HS_DB_VERSION_ERROR:
+      return RestoreResult::kIncompatible;
+    case HS_NOMEM:
+      return absl::ResourceExhaustedError("out of memory restoring a Hyperscan database");
+    default:
+      return absl::DataLossError(
+          absl::StrCat("a Hyperscan database in the pack is corrupt (hs error ", rc, ")"));
+  }
+}
+
+}  // namespace menshen::internal

@@ -1,0 +1,50 @@
+// Hyperscan databases of a pack: built from entries, serialised into the
+// artefact, and restored from it.
+#ifndef MENSHEN_LIB_PACK_DATABASES_H_
+#define MENSHEN_LIB_PACK_DATABASES_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <hs/hs.h>
+
+#include "absl/status/statusor.h"
+#include "lib/pack/pack.pb.h"
+
+namespace menshen::internal {
+
+struct HsDatabaseDeleter {
+  void operator()(hs_database_t* db) const { hs_free_database(db); }
+};
+using HsDatabasePtr = std::unique_ptr<hs_database_t, HsDatabaseDeleter>;
+
+// Hyperscan flags of regex entries: patterns are UTF-8 and report where a
+// match starts (leftmost).
+inline constexpr unsigned kRegexFlags = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST;
+
+// Compiles the literal (or the regex) entries of `entries` into one block-mode
+// database whose pattern ids are indexes into `entries`. Returns null when
+// there is no entry of that kind. A regex that does not compile is an error
+// naming its file and line and carrying Hyperscan's message; `origin` prefixes
+// file names.
+absl::StatusOr<HsDatabasePtr> BuildDatabase(
+    const google::protobuf::RepeatedPtrField<pack::Entry>& entries, pack::EntryKind kind,
+    std::string_view origin);
+
+// Serialises `db` (null → an empty message).
+absl::StatusOr<pack::Database> SerializeDatabase(const hs_database_t* db);
+
+// Outcome of restoring a serialised database.
+enum class RestoreResult { kOk, kIncompatible };
+
+// Restores a database. kIncompatible means it was built for another CPU or
+// Hyperscan version and must be rebuilt from sources; other failures are
+// errors (a corrupt artefact).
+absl::StatusOr<RestoreResult> RestoreDatabase(const pack::Database& serialized,
+                                              HsDatabasePtr* db);
+
+}  // namespace menshen::internal
+
+#endif  // MENSHEN_LIB_PACK_DATABASES_H_

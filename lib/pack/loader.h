@@ -1,0 +1,38 @@
+// A pack ready for matching: its metadata and restored Hyperscan databases.
+#ifndef MENSHEN_LIB_PACK_LOADER_H_
+#define MENSHEN_LIB_PACK_LOADER_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/pack/databases.h"
+#include "lib/pack/pack.pb.h"
+#include "menshen/pack.h"
+
+namespace menshen::internal {
+
+class LoadedPack {
+ public:
+  // Entries (pattern ids of both databases index them) and manifest; the
+  // embedded sources are dropped once the databases are restored.
+  pack::CompiledPack compiled;
+  HsDatabasePtr literals;  // null when the pack has no literal entries
+  HsDatabasePtr regexes;   // null when the pack has no regex entries
+  PackInfo info;
+  std::vector<std::string> notes;
+};
+
+// Restores a decoded artefact. When its fold version differs from this
+// build's, or Hyperscan rejects a database as made for another CPU or
+// version, the pack is recompiled from its embedded sources (with the
+// categories it carries) and a note says why.
+absl::StatusOr<std::unique_ptr<LoadedPack>> RestorePack(pack::CompiledPack compiled,
+                                                        std::string artefact_sha256_hex,
+                                                        std::string_view name);
+
+}  // namespace menshen::internal
+
+#endif  // MENSHEN_LIB_PACK_LOADER_H_

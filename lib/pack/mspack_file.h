@@ -1,0 +1,39 @@
+// The .mspack container: a fixed header, then a serialised CompiledPack.
+//
+//   offset  size  field
+//        0     8  magic "MSHNPACK"
+//        8     4  format version, little-endian (kMspackFormatVersion)
+//       12     4  header size, little-endian (64)
+//       16     8  payload size, little-endian
+//       24    32  SHA-256 of the payload
+//       56     8  zero
+//       64     …  payload: menshen.pack.CompiledPack, deterministic serialisation
+#ifndef MENSHEN_LIB_PACK_MSPACK_FILE_H_
+#define MENSHEN_LIB_PACK_MSPACK_FILE_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "lib/pack/pack.pb.h"
+
+namespace menshen::internal {
+
+inline constexpr uint32_t kMspackFormatVersion = 1;
+inline constexpr size_t kMspackHeaderSize = 64;
+
+// Encodes `pack` as .mspack bytes; the same message always gives the same bytes.
+std::string EncodeMspack(const pack::CompiledPack& pack);
+
+struct DecodedMspack {
+  pack::CompiledPack pack;
+  std::string payload_sha256_hex;
+};
+
+// Verifies the header, size and checksum, then parses the payload. `name`
+// (a file name) starts every error message.
+absl::StatusOr<DecodedMspack> DecodeMspack(std::string_view bytes, std::string_view name);
+
+}  // namespace menshen::internal
+
+#endif  // MENSHEN_LIB_PACK_MSPACK_FILE_H_

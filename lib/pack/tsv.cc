@@ -1,0 +1,102 @@
+#include "lib/pack/tsv.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "lib/base/utf8.h"
+
+namespace menshen::internal {
+namespace {
+
+constexpr int kMaxColumns = 4;  // term, category, severity, flags
+
+absl::string_view Trim(absl::string_view s) { return absl::StripAsciiWhitespace(s); }
+
+}  // namespace
+
+absl::StatusOr<uint32_t> ParseFlags(std::string_view flags) {
+  uint32_t bits = 0;
+  absl::string_view list(flags.data(), flags.size());
+  if (Trim(list) == "-") return 0u;
+  for (absl::string_view name : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
+    name = Trim(name);
+    if (name == "word") {
+      bits |= pack::WORD;
+    } else if (name == "allow") {
+      bits |= pack::ALLOW;
+    } else if (name == "exact") {
+      bits |= pack::EXACT;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown flag '", name, "' (known: word, allow, exact; - for none)"));
+    }
+  }
+  return bits;
+}
+
+absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
+    std::string_view display_name, std::string_view path, std::string_view content,
+    pack::EntryKind kind, const TsvDefaults& defaults, const Taxonomy& taxonomy) {
+  absl::string_view name(display_name.data(), display_name.size());
+  std::vector<pack::Entry> entries;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(absl::string_view(content.data(), content.size()), '\n')) {
+    ++line_number;
+    auto error = [&](absl::string_view what) {
+      return absl::InvalidArgumentError(absl::StrCat(name, ":", line_number, ": ", what));
+    };
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    absl::string_view trimmed = Trim(line);
+    if (trimmed.empty() || trimmed[0] == '#') continue;
+    if (!IsValidUtf8(std::string_view(line.data(), line.size()))) {
+      return error("the line is not valid UTF-8");
+    }
+    std::vector<absl::string_view> columns = absl::StrSplit(line, '\t');
+    if (columns.size() > kMaxColumns) {
+      return error(absl::StrCat("too many columns (", columns.size(),
+                                "); expected term, category, severity, flags separated by tabs"));
+    }
+    columns.resize(kMaxColumns);
+    for (absl::string_view& c : columns) c = Trim(c);
+
+    pack::Entry entry;
+    entry.set_kind(kind);
+    entry.set_file(std::string(path));
+    entry.set_line(static_cast<uint32_t>(line_number));
+    if (columns[0].empty()) return error("empty term");
+    entry.set_term(std::string(columns[0]));
+
+    absl::StatusOr<uint32_t> flags =
+        ParseFlags(columns[3].empty() ? std::string_view(defaults.flags)
+                                      : std::string_view(columns[3].data(), columns[3].size()));
+    if (!flags.ok()) return error(flags.status().message());
+    entry.set_flags(*flags);
+    const bool allow = (*flags & pack::ALLOW) != 0;
+
+    std::string category = columns[1].empty() ? defaults.category : std::string(columns[1]);
+    if (category.empty() && !allow) {
+      return error("no category, and the file has no default_category");
+    }
+    if (!category.empty() && taxonomy.Find(category) == nullptr) {
+      return error(absl::StrCat("unknown category '", category,
+                                "' (categories come from keyword_packs/taxonomy.textproto)"));
+    }
+    entry.set_category(category);
+
+    int severity = defaults.severity;
+    if (!columns[2].empty() && !absl::SimpleAtoi(columns[2], &severity)) severity = -1;
+    if (allow) {
+      severity = 0;  // allow entries suppress hits; they carry no severity
+    } else if (severity < 1 || severity > 4) {
+      return error(columns[2].empty()
+                       ? std::string("no severity, and the file has no default_severity")
+                       : absl::StrCat("bad severity '", columns[2], "' (1 to 4)"));
+    }
+    entry.set_severity(severity);
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+}  // namespace menshen::internal

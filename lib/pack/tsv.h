@@ -1,0 +1,35 @@
+// Reading the TSV entry files of a pack: term, category, severity, flags.
+#ifndef MENSHEN_LIB_PACK_TSV_H_
+#define MENSHEN_LIB_PACK_TSV_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/pack/pack.pb.h"
+#include "lib/pack/taxonomy.h"
+
+namespace menshen::internal {
+
+// The defaults a TermFile or RegexFile gives its rows.
+struct TsvDefaults {
+  std::string category;
+  int severity = 0;
+  std::string flags;
+};
+
+// Parses one entry file into entries (kind, term, category, severity, flags,
+// file, line; no id or fold yet). `display_name` prefixes error messages,
+// which read "<display_name>:<line>: <what is wrong>".
+absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
+    std::string_view display_name, std::string_view path, std::string_view content,
+    pack::EntryKind kind, const TsvDefaults& defaults, const Taxonomy& taxonomy);
+
+// Parses a comma-separated flags list ("word,exact"; "-" for none) into
+// EntryFlag bits; returns an error naming the first unknown flag.
+absl::StatusOr<uint32_t> ParseFlags(std::string_view flags);
+
+}  // namespace menshen::internal
+
+#endif  // MENSHEN_LIB_PACK_TSV_H_

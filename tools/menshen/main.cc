@@ -1,0 +1,50 @@
+// menshen: build and inspect keyword packs, scan texts.
+#include <exception>
+#include <iostream>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "tools/menshen/commands.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage:\n"
+    "  menshen pack build DIR -o FILE.mspack [--strict] [--taxonomy FILE]\n"
+    "  menshen pack info FILE.mspack|DIR [--json]\n"
+    "  menshen scan [--pack P ...] [--direction input|output] [--jsonl] [--explain]\n"
+    "               [--max-bytes N] [FILE ...|-]\n"
+    "With no --pack, scan uses the starter pack compiled into menshen.\n";
+
+int Run(const std::vector<std::string>& argv) {
+  using namespace menshen::cli;
+  if (argv.empty() || argv[0] == "-h" || argv[0] == "--help" || argv[0] == "help") {
+    (argv.empty() ? std::cerr : std::cout) << kUsage;
+    return argv.empty() ? kExitUsage : kExitOk;
+  }
+  const std::vector<std::string> rest(argv.begin() + 1, argv.end());
+  if (argv[0] == "scan") return Scan(rest);
+  if (argv[0] == "pack" && !rest.empty()) {
+    const std::vector<std::string> sub(rest.begin() + 1, rest.end());
+    if (rest[0] == "build") return PackBuild(sub);
+    if (rest[0] == "info") return PackInfo(sub);
+  }
+  std::cerr << "menshen: unknown command '" << argv[0]
+            << (argv[0] == "pack" && !rest.empty() ? " " + rest[0] : std::string()) << "'\n"
+            << kUsage;
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::bad_alloc&) {
+    std::cerr << "menshen: out of memory\n";
+  } catch (const std::exception& e) {
+    std::cerr << "menshen: " << e.what() << "\n";
+  }
+  return menshen::cli::kExitUsage;
+}

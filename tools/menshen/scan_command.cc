@@ -1,0 +1,222 @@
+// menshen scan: one JSON object per input text, in input order.
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "google/protobuf/util/json_util.h"
+#include "lib/base/utf8.h"
+#include "lib/normalize/normalizer.h"
+#include "menshen/engine.h"
+#include "tools/menshen/cli.pb.h"
+#include "tools/menshen/commands.h"
+
+namespace menshen::cli {
+namespace {
+
+struct ScanArgs {
+  std::vector<std::string> packs;
+  std::vector<std::string> inputs;
+  Direction direction = Direction::kInput;
+  bool jsonl = false;
+  bool explain = false;
+  size_t max_bytes = EngineOptions{}.max_input_bytes;
+};
+
+constexpr char kScanUsage[] =
+    "usage: menshen scan [--pack P ...] [--direction input|output] [--jsonl] [--explain] "
+    "[--max-bytes N] [FILE ...|-]";
+
+// Returns an exit status on bad usage, kExitOk otherwise.
+int ParseScanArgs(const std::vector<std::string>& args, ScanArgs* out) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const bool has_value = i + 1 < args.size();
+    if (a == "--pack" && has_value) {
+      out->packs.push_back(args[++i]);
+    } else if (a == "--direction" && has_value) {
+      const std::string& d = args[++i];
+      if (d != "input" && d != "output") {
+        return Fail(kExitUsage, "scan: --direction is input or output, not '" + d + "'");
+      }
+      out->direction = d == "input" ? Direction::kInput : Direction::kOutput;
+    } else if (a == "--jsonl") {
+      out->jsonl = true;
+    } else if (a == "--explain") {
+      out->explain = true;
+    } else if (a == "--max-bytes" && has_value) {
+      if (!absl::SimpleAtoi(args[++i], &out->max_bytes) || out->max_bytes == 0) {
+        return Fail(kExitUsage, "scan: --max-bytes takes a positive number");
+      }
+    } else if (a == "-" || (!a.empty() && a[0] != '-')) {
+      out->inputs.push_back(a);
+    } else {
+      return Fail(kExitUsage, "scan: unexpected argument '" + a + "'\n" + kScanUsage);
+    }
+  }
+  if (out->inputs.empty()) out->inputs.push_back("-");
+  return kExitOk;
+}
+
+google::protobuf::util::JsonPrintOptions PrintOptions() {
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  print.always_print_primitive_fields = true;
+  return print;
+}
+
+class Scanner {
+ public:
+  Scanner(std::shared_ptr<const Engine> engine, const ScanArgs& args)
+      : engine_(std::move(engine)), args_(args) {}
+
+  // Scans every line of `in`; `name` is used in messages.
+  void ScanStream(std::istream& in, const std::string& name) {
+    std::string line;
+    size_t line_number = 0;
+    while (std::getline(in, line)) {
+      ++line_number;
+      ++count_;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      google::protobuf::Value id;
+      id.set_number_value(static_cast<double>(count_));
+      if (!args_.jsonl) {
+        ScanText(line, id, name, line_number);
+        continue;
+      }
+      ScanInput input;
+      google::protobuf::util::JsonParseOptions parse;
+      parse.ignore_unknown_fields = true;
+      auto status = google::protobuf::util::JsonStringToMessage(line, &input, parse);
+      if (input.has_id()) id = input.id();
+      if (!status.ok()) {
+        Error(id, name, line_number, "not a JSON object with a string \"text\": " +
+                                         std::string(status.message()));
+      } else if (!input.has_text()) {
+        Error(id, name, line_number, "the object has no \"text\"");
+      } else {
+        ScanText(input.text(), id, name, line_number);
+      }
+    }
+  }
+
+  size_t errors() const { return errors_; }
+
+ private:
+  void ScanText(const std::string& text, const google::protobuf::Value& id,
+                const std::string& name, size_t line_number) {
+    absl::Status status = engine_->Check(text, args_.direction, &decision_);
+    if (!status.ok()) {
+      Error(id, name, line_number, std::string(status.message()));
+      return;
+    }
+    ScanResult result;
+    *result.mutable_id() = id;
+    result.set_action(std::string(ActionName(decision_.action)));
+    for (const Hit& h : decision_.hits) {
+      ScanHit* out = result.add_hits();
+      out->set_id(std::string(h.entry_id));
+      out->set_category(std::string(h.category));
+      out->set_severity(h.severity);
+      out->set_start(static_cast<uint32_t>(h.start));
+      out->set_end(static_cast<uint32_t>(h.end));
+      out->set_term(std::string(h.term));
+      if (args_.explain) out->set_explain(internal::FoldKindNames(h.foldings));
+    }
+    // JSON strings must be UTF-8: invalid bytes print as U+FFFD (offsets
+    // still count the original bytes).
+    result.set_masked(decision_.invalid_utf8 ? internal::SanitizeUtf8(decision_.masked)
+                                             : decision_.masked);
+    result.set_refusal(decision_.refusal);
+    result.set_rule(decision_.rule);
+    if (decision_.invalid_utf8) result.set_invalid_utf8(static_cast<uint32_t>(decision_.invalid_utf8));
+    Print(result, result.mutable_id());
+  }
+
+  void Error(const google::protobuf::Value& id, const std::string& name, size_t line_number,
+             const std::string& what) {
+    ++errors_;
+    std::string one_line = what;
+    std::replace(one_line.begin(), one_line.end(), '\n', ' ');
+    const std::string where = (name == "-" ? "stdin" : name) + ":" + std::to_string(line_number);
+    std::cerr << "menshen: " << where << ": " << one_line << "\n";
+    ScanError error;
+    *error.mutable_id() = id;
+    error.set_error(where + ": " + one_line);
+    Print(error, error.mutable_id());
+  }
+
+  // Prints `message` with its id first, as the contract shows it (the JSON
+  // printer puts well-known types such as Value last). `message` has the id
+  // in field 1 and at least one more field, so its JSON is never "{}".
+  void Print(google::protobuf::Message& message, google::protobuf::Value* id) {
+    id_json_.clear();
+    json_.clear();
+    if (!google::protobuf::util::MessageToJsonString(*id, &id_json_, print_).ok()) id_json_ = "null";
+    id->Clear();
+    message.GetReflection()->ClearField(&message, message.GetDescriptor()->FindFieldByNumber(1));
+    if (!google::protobuf::util::MessageToJsonString(message, &json_, print_).ok()) {
+      json_ = "{\"error\":\"internal: could not print the result\"}";
+    }
+    std::cout << "{\"id\":" << id_json_ << "," << std::string_view(json_).substr(1) << '\n';
+  }
+
+  std::shared_ptr<const Engine> engine_;
+  const ScanArgs& args_;
+  const google::protobuf::util::JsonPrintOptions print_ = PrintOptions();
+  Decision decision_;
+  std::string json_;
+  std::string id_json_;
+  size_t count_ = 0;
+  size_t errors_ = 0;
+};
+
+}  // namespace
+
+int Scan(const std::vector<std::string>& args) {
+  ScanArgs parsed;
+  if (int rc = ParseScanArgs(args, &parsed); rc != kExitOk) return rc;
+
+  std::vector<std::shared_ptr<const Pack>> packs;
+  if (parsed.packs.empty()) {
+    absl::StatusOr<std::shared_ptr<const Pack>> starter = Pack::Starter();
+    if (!starter.ok()) return Fail(kExitUsage, starter.status());
+    packs.push_back(*std::move(starter));
+  }
+  for (const std::string& path : parsed.packs) {
+    absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::Load(path);
+    if (!pack.ok()) return Fail(kExitUsage, pack.status());
+    for (const std::string& n : (*pack)->notes()) std::cerr << "menshen: note: " << n << "\n";
+    packs.push_back(*std::move(pack));
+  }
+  EngineOptions options;
+  options.explain = parsed.explain;
+  options.max_input_bytes = parsed.max_bytes;
+  absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(std::move(packs), options);
+  if (!engine.ok()) return Fail(kExitUsage, engine.status());
+
+  // Check every input can be opened before printing anything.
+  std::vector<std::unique_ptr<std::ifstream>> files;
+  for (const std::string& path : parsed.inputs) {
+    if (path == "-") {
+      files.push_back(nullptr);
+      continue;
+    }
+    auto f = std::make_unique<std::ifstream>(path, std::ios::binary);
+    if (!*f) return Fail(kExitUsage, "scan: cannot open " + path);
+    files.push_back(std::move(f));
+  }
+  std::ios::sync_with_stdio(false);
+  Scanner scanner(*std::move(engine), parsed);
+  for (size_t i = 0; i < files.size(); ++i) {
+    scanner.ScanStream(files[i] ? *files[i] : std::cin, parsed.inputs[i]);
+  }
+  std::cout.flush();
+  if (!std::cout) return Fail(kExitBadInput, "scan: could not write the results");
+  return scanner.errors() > 0 ? kExitBadInput : kExitOk;
+}
+
+}  // namespace menshen::cli
