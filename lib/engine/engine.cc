@@ -16,7 +16,7 @@ constexpr size_t kMaxPooledStates = 256;
 
 absl::StatusOr<std::unique_ptr<ScanState>> EngineState::Acquire() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (!pool_.empty()) {
       std::unique_ptr<ScanState> state = std::move(pool_.back());
       pool_.pop_back();
@@ -33,7 +33,7 @@ absl::StatusOr<std::unique_ptr<ScanState>> EngineState::Acquire() {
 }
 
 void EngineState::Release(std::unique_ptr<ScanState> state) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (pool_.size() < kMaxPooledStates) pool_.push_back(std::move(state));
 }
 
@@ -132,13 +132,13 @@ absl::Status Engine::Check(std::string_view text, Direction /*direction*/,
 }
 
 std::shared_ptr<const Engine> EngineSlot::Get() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return engine_;
 }
 
 void EngineSlot::Set(std::shared_ptr<const Engine> engine) {
   std::shared_ptr<const Engine> old;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   old = std::exchange(engine_, std::move(engine));
   // `old` may be the last reference: it is released after the lock, when the
   // function returns (declared before the lock, destroyed after it).

@@ -3,10 +3,9 @@
 #define MENSHEN_LIB_ENGINE_ENGINE_STATE_H_
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "lib/match/matcher.h"
 #include "lib/match/resolve.h"
 #include "lib/normalize/normalizer.h"
@@ -31,12 +30,12 @@ class EngineState {
   HsScratchPtr prototype;  // cloned for each new ScanState
 
   // A ScanState for one call: from the pool, or new when all are in use.
-  absl::StatusOr<std::unique_ptr<ScanState>> Acquire() ABSL_LOCKS_EXCLUDED(mu_);
-  void Release(std::unique_ptr<ScanState> state) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<std::unique_ptr<ScanState>> Acquire();
+  void Release(std::unique_ptr<ScanState> state);
 
  private:
-  absl::Mutex mu_;
-  std::vector<std::unique_ptr<ScanState>> pool_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;  // std::mutex so ThreadSanitizer sees it (see EngineSlot)
+  std::vector<std::unique_ptr<ScanState>> pool_;  // guarded by mu_
 };
 
 }  // namespace menshen::internal

@@ -1,0 +1,170 @@
+// The menshen command-line tool as other tools use it: run the binary, read
+// its JSON lines and exit status.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+
+namespace menshen {
+namespace {
+
+using ::menshen::testing::Manifest;
+using ::menshen::testing::ReadAll;
+using ::menshen::testing::TempDir;
+using ::menshen::testing::WriteFile;
+using ::menshen::testing::WritePack;
+using ::testing::HasSubstr;
+
+struct RunResult {
+  int status = -1;
+  std::vector<std::string> lines;  // stdout
+  std::string err;
+};
+
+RunResult RunCli(const TempDir& dir, const std::string& args, const std::string& stdin_text = "") {
+  WriteFile(dir / "stdin.txt", stdin_text);
+  const std::string cmd = std::string(MENSHEN_CLI) + " " + args + " < " + (dir / "stdin.txt") +
+                          " > " + (dir / "stdout.txt") + " 2> " + (dir / "stderr.txt");
+  RunResult r;
+  int raw = std::system(cmd.c_str());
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  const std::string out = ReadAll(dir / "stdout.txt");
+  for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
+    r.lines.emplace_back(line);
+  }
+  r.err = ReadAll(dir / "stderr.txt");
+  return r;
+}
+
+google::protobuf::Struct Json(const std::string& line) {
+  google::protobuf::Struct s;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &s).ok()) << line;
+  return s;
+}
+
+TEST(Cli, ScanTenThousandLinesInOrder) {
+  TempDir dir;
+  std::string input;
+  for (int i = 0; i < 10000; ++i) {
+    input += i % 7 == 0 ? "出售冰毒 " + std::to_string(i) : "hello number " + std::to_string(i);
+    input += "\n";
+  }
+  RunResult r = RunCli(dir, "scan", input);
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(r.lines.size(), 10000u);
+  for (int i = 0; i < 10000; i += 1) {
+    google::protobuf::Struct s = Json(r.lines[i]);
+    ASSERT_EQ(s.fields().at("id").number_value(), i + 1);
+    const std::string& action = s.fields().at("action").string_value();
+    ASSERT_EQ(action, i % 7 == 0 ? "REFUSE" : "ALLOW") << r.lines[i];
+  }
+  // Keys come in the contract's order.
+  EXPECT_THAT(r.lines[0], ::testing::StartsWith("{\"id\":1,\"action\":\"REFUSE\",\"hits\":[{\"id\":"));
+}
+
+TEST(Cli, ScanHitFieldsAndByteOffsets) {
+  TempDir dir;
+  RunResult r = RunCli(dir, "scan -", "价格：冰毒\n");
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(r.lines.size(), 1u);
+  google::protobuf::Struct s = Json(r.lines[0]);
+  const auto& hits = s.fields().at("hits").list_value().values();
+  ASSERT_GE(hits.size(), 1);
+  const auto& hit = hits[0].struct_value().fields();
+  EXPECT_EQ(hit.at("start").number_value(), 9);
+  EXPECT_EQ(hit.at("end").number_value(), 15);
+  EXPECT_EQ(hit.at("category").string_value(), "A1.8");
+  EXPECT_EQ(hit.at("term").string_value(), "冰毒");
+  EXPECT_GE(hit.at("severity").number_value(), 1);
+  EXPECT_THAT(hit.at("id").string_value(), ::testing::StartsWith("starter:"));
+  EXPECT_EQ(s.fields().at("masked").string_value(), "价格：**");
+  EXPECT_TRUE(s.fields().contains("refusal"));
+}
+
+TEST(Cli, JsonlKeepsIdsAndReportsBadLines) {
+  TempDir dir;
+  RunResult r = RunCli(dir, "scan --jsonl",
+                    "{\"id\":\"q-1\",\"text\":\"冰毒\"}\n{\"text\":\"hi\",\"extra\":1}\nnot json\n"
+                    "{\"id\":7}\n{\"id\":8,\"text\":\"ok\"}\n");
+  EXPECT_EQ(r.status, 1) << "bad input lines make the exit status non-zero";
+  ASSERT_EQ(r.lines.size(), 5u);
+  EXPECT_EQ(Json(r.lines[0]).fields().at("id").string_value(), "q-1");
+  EXPECT_EQ(Json(r.lines[1]).fields().at("id").number_value(), 2);
+  EXPECT_TRUE(Json(r.lines[2]).fields().contains("error"));
+  EXPECT_THAT(Json(r.lines[3]).fields().at("error").string_value(), HasSubstr("no \"text\""));
+  EXPECT_EQ(Json(r.lines[4]).fields().at("action").string_value(), "ALLOW");
+  EXPECT_THAT(r.err, HasSubstr("stdin:3:"));
+}
+
+TEST(Cli, InvalidUtf8AndOversizedLines) {
+  TempDir dir;
+  RunResult r = RunCli(dir, "scan --max-bytes 64", "ab\xff冰毒\n" + std::string(100, 'x') + "\nok\n");
+  EXPECT_EQ(r.status, 1);
+  ASSERT_EQ(r.lines.size(), 3u);
+  google::protobuf::Struct first = Json(r.lines[0]);
+  EXPECT_EQ(first.fields().at("invalid_utf8").number_value(), 1);
+  EXPECT_EQ(first.fields().at("hits").list_value().values(0).struct_value().fields().at("start").number_value(), 3);
+  EXPECT_THAT(Json(r.lines[1]).fields().at("error").string_value(), HasSubstr("max_input_bytes"));
+  EXPECT_EQ(Json(r.lines[2]).fields().at("action").string_value(), "ALLOW");
+}
+
+TEST(Cli, PackBuildInfoAndScanWithBuiltPack) {
+  TempDir dir;
+  WritePack(dir / "src", Manifest("demo", true),
+            {{"terms.tsv", "赌博\tA1.8\t2\n"}, {"regexes.tsv", "1[3-9]\\d{9}\tX1\t2\tword\n"}});
+  RunResult built = RunCli(dir, "pack build " + (dir / "src") + " -o " + (dir / "demo.mspack"));
+  ASSERT_EQ(built.status, 0) << built.err;
+  EXPECT_THAT(built.lines[0], HasSubstr("demo 1.0.0"));
+  const std::string first = ReadAll(dir / "demo.mspack");
+  ASSERT_EQ(RunCli(dir, "pack build " + (dir / "src") + " -o " + (dir / "again.mspack")).status, 0);
+  EXPECT_EQ(first, ReadAll(dir / "again.mspack")) << "reproducible";
+
+  RunResult info = RunCli(dir, "pack info " + (dir / "demo.mspack") + " --json");
+  ASSERT_EQ(info.status, 0) << info.err;
+  google::protobuf::Struct s = Json(info.lines[0]);
+  EXPECT_EQ(s.fields().at("name").string_value(), "demo");
+  EXPECT_EQ(s.fields().at("counts_by_category").struct_value().fields().at("A1.8").number_value(), 1);
+  EXPECT_EQ(s.fields().at("counts_by_category").struct_value().fields().at("X1").number_value(), 1);
+  EXPECT_EQ(s.fields().at("artefact_sha256").string_value().size(), 64u);
+  RunResult text_info = RunCli(dir, "pack info " + (dir / "demo.mspack"));
+  EXPECT_THAT(text_info.lines, ::testing::Contains(HasSubstr("fold version:")));
+
+  RunResult scan = RunCli(dir, "scan --pack " + (dir / "demo.mspack") + " --pack " + (dir / "src"),
+                       "网上赌博\n");
+  EXPECT_EQ(scan.status, 2) << "two packs named demo";
+  EXPECT_THAT(scan.err, HasSubstr("pack names must be unique"));
+  scan = RunCli(dir, "scan --pack " + (dir / "demo.mspack") + " --direction output", "网上赌博 13812345678\n");
+  ASSERT_EQ(scan.status, 0) << scan.err;
+  EXPECT_EQ(Json(scan.lines[0]).fields().at("hits").list_value().values_size(), 2);
+}
+
+TEST(Cli, ErrorsAreOneLineAndNonZero) {
+  TempDir dir;
+  WritePack(dir / "bad", Manifest(), {{"terms.tsv", "ok\nabc\tA1.8\t9\n"}});
+  RunResult r = RunCli(dir, "pack build " + (dir / "bad") + " -o " + (dir / "x.mspack"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.err, HasSubstr("terms.tsv:2: bad severity '9'"));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.mspack"));
+
+  WriteFile(dir / "corrupt.mspack", "MSHNPACK-not-really");
+  r = RunCli(dir, "scan --pack " + (dir / "corrupt.mspack"), "hi\n");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("truncated"));
+  EXPECT_TRUE(r.lines.empty());
+
+  EXPECT_EQ(RunCli(dir, "scan --direction sideways").status, 2);
+  EXPECT_EQ(RunCli(dir, "frobnicate").status, 2);
+  EXPECT_EQ(RunCli(dir, "scan " + (dir / "no-such-file")).status, 2);
+  EXPECT_EQ(RunCli(dir, "pack build").status, 2);
+}
+
+}  // namespace
+}  // namespace menshen
