@@ -1,173 +1,134 @@
-// Normaliser throughput on Chinese, English and mixed text.
+// Normaliser throughput on the shared Chinese, English and mixed corpora
+// (bench_corpus.h), against a plain copy of the same bytes in the same run.
 //
-// The Chinese corpus is column 3 of $MENSHEN_SHARED/eval/cold_dev.tsv
-// (default /work/shared, then ../shared); synthetic text if it is missing.
+//   BM_Fold          the whole corpus in one call, reused FoldedText
+//   BM_FoldExact     the same without noise skipping (terms flagged `exact`)
+//   BM_FoldPrompts   one call per 2 KB prompt, as a server folds requests
+//   BM_Copy          memcpy of the corpus: the floor any pass is measured on
+//   BM_IcuNfkcCasefold  ICU's NFKC_Casefold of the corpus (UTF-8 in and out),
+//                    the per-call ICU path the generated table replaces
 #include <benchmark/benchmark.h>
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
 
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "bench/bench_corpus.h"
 #include "lib/normalize/normalizer.h"
 
+namespace menshen::bench {
 namespace {
 
-using menshen::internal::Fold;
-using menshen::internal::FoldedText;
-using menshen::internal::FoldOptions;
+using internal::Fold;
+using internal::FoldedText;
+using internal::FoldOptions;
 
-// A small deterministic generator, so runs compare.
-class Lcg {
- public:
-  uint32_t Next() {
-    state_ = state_ * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<uint32_t>(state_ >> 33);
-  }
-  uint32_t Below(uint32_t n) { return Next() % n; }
+constexpr size_t kPromptBytes = 2048;
 
- private:
-  uint64_t state_ = 42;
-};
-
-std::vector<std::string> ReadColdLines() {
-  std::vector<std::string> dirs;
-  if (const char* env = std::getenv("MENSHEN_SHARED")) dirs.push_back(env);
-  dirs.insert(dirs.end(), {"/work/shared", "../shared", "../../shared"});
-  for (const std::string& dir : dirs) {
-    std::ifstream in(dir + "/eval/cold_dev.tsv");
-    if (!in) continue;
-    std::vector<std::string> lines;
-    std::string line;
-    while (std::getline(in, line)) {
-      size_t a = line.find('\t');
-      size_t b = a == std::string::npos ? a : line.find('\t', a + 1);
-      if (b == std::string::npos) continue;
-      std::string text = line.substr(b + 1);
-      size_t c = text.find('\t');
-      if (c != std::string::npos) text.resize(c);
-      if (!text.empty()) lines.push_back(text);
-    }
-    if (!lines.empty()) return lines;
+const std::string* CorpusOrSkip(benchmark::State& state, CorpusKind kind) {
+  std::string error;
+  const std::string& text = Corpus(kind, &error);
+  if (text.empty()) {
+    state.SkipWithError(("no corpus: " + error).c_str());
+    return nullptr;
   }
-  // Synthetic fallback: common Han characters with full-width punctuation.
-  static constexpr std::string_view kHan[] = {
-      "的", "一", "是", "不", "了", "人", "我", "在", "有", "他", "这",
-      "中", "大", "来", "上", "国", "个", "到", "说", "们", "为", "子",
-      "和", "你", "地", "出", "道", "也", "时", "年", "得", "就", "那"};
-  Lcg rng;
-  std::vector<std::string> lines;
-  for (int l = 0; l < 6000; ++l) {
-    std::string s;
-    const uint32_t n = 10 + rng.Below(60);
-    for (uint32_t k = 0; k < n; ++k) {
-      s += kHan[rng.Below(sizeof kHan / sizeof kHan[0])];
-      if (rng.Below(12) == 0) s += "，";
-    }
-    s += "。";
-    lines.push_back(s);
-  }
-  return lines;
+  return &text;
 }
 
-std::vector<std::string> EnglishLines() {
-  static constexpr std::string_view kWords[] = {
-      "the",     "model",   "answer", "question", "People", "safety",
-      "policy",  "and",     "of",     "to",       "a",      "in",
-      "filter",  "Server",  "token",  "stream",   "output", "prompt",
-      "content", "review",  "is",     "that",     "for",    "with",
-      "check",   "English", "data",   "2024",     "GPU",    "request"};
-  Lcg rng;
-  std::vector<std::string> lines;
-  for (int l = 0; l < 6000; ++l) {
-    std::string s;
-    const uint32_t n = 8 + rng.Below(30);
-    for (uint32_t k = 0; k < n; ++k) {
-      if (k > 0) s += ' ';
-      s += kWords[rng.Below(sizeof kWords / sizeof kWords[0])];
-      if (rng.Below(10) == 0) s += ',';
-    }
-    s += '.';
-    lines.push_back(s);
-  }
-  return lines;
-}
-
-std::string Join(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const std::string& l : lines) {
-    out += l;
-    out += '\n';
-  }
-  return out;
-}
-
-const std::vector<std::string>& ChineseLines() {
-  static const std::vector<std::string> lines = ReadColdLines();
-  return lines;
-}
-
-const std::string& Corpus(int which) {
-  static const std::string chinese = Join(ChineseLines());
-  static const std::string english = Join(EnglishLines());
-  static const std::string mixed = [] {
-    const std::vector<std::string>& zh = ChineseLines();
-    std::vector<std::string> en = EnglishLines();
-    std::vector<std::string> both;
-    for (size_t k = 0; k < zh.size() && k < en.size(); ++k) {
-      both.push_back(zh[k] + " " + en[k]);
-    }
-    return Join(both);
-  }();
-  return which == 0 ? chinese : which == 1 ? english : mixed;
-}
-
-// Folds the whole corpus in one call, into a reused FoldedText.
-void BM_Fold(benchmark::State& state) {
-  const std::string& text = Corpus(static_cast<int>(state.range(0)));
+void FoldCorpus(benchmark::State& state, CorpusKind kind, bool skip_noise) {
+  const std::string* text = CorpusOrSkip(state, kind);
+  if (text == nullptr) return;
+  FoldOptions options;
+  options.skip_noise = skip_noise;
   FoldedText out;
-  const FoldOptions options;
   for (auto _ : state) {
-    Fold(text, options, &out);
+    Fold(*text, options, &out);
     benchmark::DoNotOptimize(out.text.data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
-                          static_cast<int64_t>(text.size()));
+                          static_cast<int64_t>(text->size()));
   state.counters["expansion"] =
-      static_cast<double>(out.text.size()) / static_cast<double>(text.size());
+      static_cast<double>(out.text.size()) / static_cast<double>(text->size());
 }
-BENCHMARK(BM_Fold)->ArgName("zh0_en1_mixed2")->Arg(0)->Arg(1)->Arg(2);
 
-// Folds one Chinese line per call, as a server folds one prompt at a time.
-void BM_FoldChineseLines(benchmark::State& state) {
-  const std::vector<std::string>& lines = ChineseLines();
-  FoldedText out;
+void BM_Fold(benchmark::State& state, CorpusKind kind) {
+  FoldCorpus(state, kind, /*skip_noise=*/true);
+}
+
+void BM_FoldExact(benchmark::State& state, CorpusKind kind) {
+  FoldCorpus(state, kind, /*skip_noise=*/false);
+}
+
+void BM_FoldPrompts(benchmark::State& state, CorpusKind kind) {
+  const std::string* text = CorpusOrSkip(state, kind);
+  if (text == nullptr) return;
+  const std::vector<std::string_view> prompts =
+      SplitPrompts(*text, kPromptBytes);
   const FoldOptions options;
-  int64_t bytes = 0;
+  FoldedText out;
   for (auto _ : state) {
-    for (const std::string& line : lines) {
-      Fold(line, options, &out);
+    for (std::string_view prompt : prompts) {
+      Fold(prompt, options, &out);
       benchmark::DoNotOptimize(out.text.data());
-      bytes += static_cast<int64_t>(line.size());
     }
   }
-  state.SetBytesProcessed(bytes);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(text->size()));
 }
-BENCHMARK(BM_FoldChineseLines);
 
-// The baseline a fold pass is compared with: reading every byte once.
-void BM_CopyBaseline(benchmark::State& state) {
-  const std::string& text = Corpus(static_cast<int>(state.range(0)));
-  std::string copy;
+void BM_Copy(benchmark::State& state, CorpusKind kind) {
+  const std::string* text = CorpusOrSkip(state, kind);
+  if (text == nullptr) return;
+  std::string copy(text->size(), '\0');
   for (auto _ : state) {
-    copy.assign(text);
+    std::memcpy(copy.data(), text->data(), text->size());
     benchmark::DoNotOptimize(copy.data());
+    benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
-                          static_cast<int64_t>(text.size()));
+                          static_cast<int64_t>(text->size()));
 }
-BENCHMARK(BM_CopyBaseline)->ArgName("zh0_en1_mixed2")->Arg(0)->Arg(1)->Arg(2);
+
+void BM_IcuNfkcCasefold(benchmark::State& state, CorpusKind kind) {
+  const std::string* text = CorpusOrSkip(state, kind);
+  if (text == nullptr) return;
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc_cf =
+      icu::Normalizer2::getNFKCCasefoldInstance(status);
+  if (U_FAILURE(status)) {
+    state.SkipWithError("no NFKC_Casefold instance");
+    return;
+  }
+  std::string out;
+  for (auto _ : state) {
+    icu::UnicodeString folded =
+        nfkc_cf->normalize(icu::UnicodeString::fromUTF8(*text), status);
+    out.clear();
+    folded.toUTF8String(out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(text->size()));
+}
+
+BENCHMARK_CAPTURE(BM_Fold, zh, CorpusKind::kZh);
+BENCHMARK_CAPTURE(BM_Fold, en, CorpusKind::kEn);
+BENCHMARK_CAPTURE(BM_Fold, mixed, CorpusKind::kMixed);
+BENCHMARK_CAPTURE(BM_FoldExact, zh, CorpusKind::kZh);
+BENCHMARK_CAPTURE(BM_FoldExact, en, CorpusKind::kEn);
+BENCHMARK_CAPTURE(BM_FoldExact, mixed, CorpusKind::kMixed);
+BENCHMARK_CAPTURE(BM_FoldPrompts, zh, CorpusKind::kZh);
+BENCHMARK_CAPTURE(BM_FoldPrompts, en, CorpusKind::kEn);
+BENCHMARK_CAPTURE(BM_FoldPrompts, mixed, CorpusKind::kMixed);
+BENCHMARK_CAPTURE(BM_Copy, zh, CorpusKind::kZh);
+BENCHMARK_CAPTURE(BM_Copy, en, CorpusKind::kEn);
+BENCHMARK_CAPTURE(BM_Copy, mixed, CorpusKind::kMixed);
+BENCHMARK_CAPTURE(BM_IcuNfkcCasefold, zh, CorpusKind::kZh);
+BENCHMARK_CAPTURE(BM_IcuNfkcCasefold, en, CorpusKind::kEn);
 
 }  // namespace
+}  // namespace menshen::bench

@@ -58,6 +58,9 @@ struct PackInfo {
   size_t allow_count = 0;
   // Deny entries per category code, e.g. {"A1.8": 42}.
   std::map<std::string, size_t> counts_by_category;
+  // Chinese and English names of those categories and their classes, from
+  // the taxonomy the pack was built with: code → "中文名 / English name".
+  std::map<std::string, std::string> category_names;
 };
 
 class Pack {

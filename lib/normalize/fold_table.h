@@ -9,8 +9,8 @@
 //   bits  0..20  value: the target code point (kModeSingle) or an offset into
 //                kPool (kModeExpansion); 0 otherwise
 //   bits 21..22  mode (Mode)
-//   bits 23..24  class of the folded result (CharClass); for an expansion, each
-//                pool item carries its own class
+//   bits 23..24  class of the folded result (CharClass); for an expansion,
+//                that of its first item (each pool item carries its own)
 //   bits 25..31  FoldKind bits 0..6 (case .. ignorable) that changed the code
 //                point; 0 for kModeIdentity
 // A pool item at kPool[offset] is the count n, followed by n items, each a
@@ -51,7 +51,15 @@ inline constexpr int kBlockBits = 8;
 inline constexpr uint32_t kBlockSize = 1u << kBlockBits;
 inline constexpr uint32_t kStage1Size = 0x110000 >> kBlockBits;
 
+// A one-byte shortcut for U+3000..U+9FFF (CJK punctuation, kana, CJK
+// unified ideographs), small enough to stay in L1 cache: the class of a code
+// point that folds to itself, or kCjkNotIdentity.
+inline constexpr uint32_t kCjkFirst = 0x3000;
+inline constexpr uint32_t kCjkSize = 0xA000 - kCjkFirst;
+inline constexpr uint8_t kCjkNotIdentity = 0xFF;
+
 extern const uint16_t kStage1[kStage1Size];
+extern const uint8_t kCjk[kCjkSize];
 extern const uint32_t kStage2[];
 extern const uint32_t kStage2Size;  // entries
 extern const uint32_t kPool[];

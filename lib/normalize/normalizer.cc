@@ -120,9 +120,9 @@ inline void Store4(uint32_t* p, uint32_t v) {
 #endif
 }
 
-// Makes out's buffers at least `size` long (never shorter). Growing
-// initialises only the newly exposed elements, so a reused FoldedText costs
-// nothing here in steady state.
+// Makes out's buffers at least `size` long (never shorter). Growing within
+// capacity only initialises the elements beyond the previous output, so a
+// reused FoldedText does not allocate in steady state.
 void Reserve(FoldedText* out, size_t size) {
   size = std::max(size, out->text.size());
   out->text.resize(size);
@@ -130,25 +130,22 @@ void Reserve(FoldedText* out, size_t size) {
   out->end.resize(size);
 }
 
-// Folds A-Z..z ASCII from in[0..m) to t, b, e (1:1) and stops at the first
-// byte >= 0x80. Returns the bytes done; sets *upper if it lowered a letter.
+// Folds ASCII from in[0..m) to t, b, e (1:1, A-Z lowered) and stops at the
+// first byte >= 0x80. Returns the bytes done.
 inline size_t FoldAscii(const unsigned char* in, size_t m, uint32_t pos,
-                        char* t, uint32_t* b, uint32_t* e, bool* upper) {
+                        char* t, uint32_t* b, uint32_t* e) {
   size_t k = 0;
-  unsigned upper_seen = 0;
 #if defined(__SSE2__)
   const __m128i before_a = _mm_set1_epi8('A' - 1);
   const __m128i after_z = _mm_set1_epi8('Z' + 1);
   const __m128i bit = _mm_set1_epi8(0x20);
   const __m128i one = _mm_set1_epi32(1);
   const __m128i four = _mm_set1_epi32(4);
-  __m128i upper_acc = _mm_setzero_si128();
   for (; k + 16 <= m; k += 16) {
     __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + k));
     if (_mm_movemask_epi8(v) != 0) break;
     const __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, before_a),
                                      _mm_cmplt_epi8(v, after_z));
-    upper_acc = _mm_or_si128(upper_acc, up);
     v = _mm_or_si128(v, _mm_and_si128(up, bit));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(t + k), v);
     __m128i p = _mm_add_epi32(_mm_set1_epi32(static_cast<int>(pos + k)),
@@ -161,27 +158,23 @@ inline size_t FoldAscii(const unsigned char* in, size_t m, uint32_t pos,
       p = _mm_add_epi32(p, four);
     }
   }
-  upper_seen = static_cast<unsigned>(_mm_movemask_epi8(upper_acc));
 #endif
   for (; k < m; ++k) {
     const unsigned ch = in[k];
     if (ch >= 0x80) break;
-    const bool up = ch - 'A' < 26u;
-    upper_seen |= up;
-    t[k] = static_cast<char>(up ? ch + 32 : ch);
+    t[k] = static_cast<char>(ch - 'A' < 26u ? ch + 32 : ch);
     b[k] = pos + static_cast<uint32_t>(k);
     e[k] = pos + static_cast<uint32_t>(k + 1);
   }
-  *upper = upper_seen != 0;
   return k;
 }
 
-// One fold pass; returns the FoldKind bits of all foldings that applied.
-// The state lives in locals (not members) so that byte stores through `t`
-// cannot alias it. Output buffers carry slack, so every code point's output
-// is written with fixed-width stores and the buffers are trimmed at the end.
+// One fold pass. The state lives in locals (not members) so that byte stores
+// through `t` cannot alias it. Output buffers carry slack, so every code
+// point's output is written with fixed-width stores; they are trimmed at the
+// end.
 template <bool kSkipNoise>
-uint32_t FoldPass(std::string_view input, FoldedText* out) {
+void FoldPass(std::string_view input, FoldedText* out) {
   const auto* in = reinterpret_cast<const unsigned char*>(input.data());
   const size_t n = input.size();
   const size_t slack = ft::kMaxExpansionBytes + 32;
@@ -193,29 +186,30 @@ uint32_t FoldPass(std::string_view input, FoldedText* out) {
   uint32_t* e = out->end.data();
   size_t limit = out->text.size();
   size_t o = 0;
-  uint32_t kinds = 0;
-  // Noise skipping: run < 0 when the last folded character was not Han (or
-  // the run got too long); otherwise the number of noise code points written
-  // since that Han character, whose output ended at run_start.
-  int run = -1;
+  // Noise skipping: `pending` counts the noise code points written since the
+  // last Han character, whose output ended at run_start; it is kNoRun (or
+  // more) when anything else came since. The output position stays
+  // independent of table look-ups except through (predicted) branches.
+  constexpr uint64_t kNoRun = uint64_t{1} << 40;
+  uint64_t pending = kNoRun;
   size_t run_start = 0;
 
-  // Noise skipping, before a folded code point of class `cls` is written:
-  // a Han character drops the noise run since the previous one. Branch-free,
-  // since classes alternate unpredictably in Chinese text.
+  // Before a folded code point of class `cls` is written: a Han character
+  // drops the noise run since the previous one.
   auto before = [&](uint32_t cls) MENSHEN_ALWAYS_INLINE {
     if (!kSkipNoise) return;
-    const bool drop = (cls == ft::kClassHan) & (run > 0);
-    o = drop ? run_start : o;
-    kinds |= drop ? static_cast<uint32_t>(kFoldNoise) : 0u;
+    const bool drop = (cls == ft::kClassHan) & (pending - 1 < kMaxNoiseRun);
+    if (drop) o = run_start;
   };
   // ... and after it was written.
   auto after = [&](uint32_t cls) MENSHEN_ALWAYS_INLINE {
     if (!kSkipNoise) return;
-    const bool han = cls == ft::kClassHan;
-    const int next_noise = (run >= 0) & (run < kMaxNoiseRun) ? run + 1 : -1;
-    run = han ? 0 : cls == ft::kClassNoise ? next_noise : -1;
-    run_start = han ? o : run_start;
+    if (cls == ft::kClassHan) {
+      pending = 0;
+      run_start = o;
+    } else {
+      pending = cls == ft::kClassNoise ? pending + 1 : kNoRun;
+    }
   };
   auto emit_one = [&](char32_t c, uint32_t cls, uint32_t from,
                       uint32_t to) MENSHEN_ALWAYS_INLINE {
@@ -229,7 +223,6 @@ uint32_t FoldPass(std::string_view input, FoldedText* out) {
   // Writes the fold of code point c (table entry en) read from [from, to).
   auto emit = [&](uint32_t en, char32_t c, uint32_t from,
                   uint32_t to) MENSHEN_ALWAYS_INLINE {
-    kinds |= ft::KindsOf(en);
     switch (ft::ModeOf(en)) {
       case ft::kModeIdentity:
         emit_one(c, ft::ClassOf(en), from, to);
@@ -262,13 +255,11 @@ uint32_t FoldPass(std::string_view input, FoldedText* out) {
     }
     const unsigned b0 = in[i];
     if (b0 < 0x80) {
-      if (run < 0) {
+      if (!kSkipNoise || pending > kMaxNoiseRun) {
         // No noise run open and ASCII has no Han: fold a stretch 1:1.
-        bool upper;
         const size_t k = FoldAscii(in + i, std::min(n - i, limit - o),
                                    static_cast<uint32_t>(i), t + o, b + o,
-                                   e + o, &upper);
-        if (upper) kinds |= kFoldCase;
+                                   e + o);
         i += k;
         o += k;
       } else {
@@ -278,9 +269,11 @@ uint32_t FoldPass(std::string_view input, FoldedText* out) {
       }
       continue;
     }
-    // Runs of three-byte code points that fold to themselves (most of CJK):
-    // a tight loop with one 4-byte load and store per code point.
+    // Runs of three-byte code points that fold to themselves or to one ASCII
+    // character (most of CJK and its full-width punctuation): a tight loop
+    // with one 4-byte load and store per code point.
     if ((b0 & 0xF0) == 0xE0) {
+      const size_t first = i;
       const size_t stop = std::min(n, i + (limit - o - slack));
       while (i + 4 <= stop) {
         uint32_t w;
@@ -290,51 +283,40 @@ uint32_t FoldPass(std::string_view input, FoldedText* out) {
         const char32_t c =
             ((w & 0x0F) << 12) | ((w >> 2) & 0xFC0) | ((w >> 16) & 0x3F);
         if (c < 0x800 || (c & 0xF800) == 0xD800) break;
-        const uint32_t en = ft::Lookup(c);
-        if (ft::ModeOf(en) != ft::kModeIdentity) break;
-        const uint32_t cls = ft::ClassOf(en);
+        uint32_t cls, en = 0, key = 0;
+        const uint32_t cjk = c - ft::kCjkFirst;
+        if (cjk < ft::kCjkSize && ft::kCjk[cjk] != ft::kCjkNotIdentity) {
+          cls = ft::kCjk[cjk];
+        } else {
+          en = ft::Lookup(c);
+          // 0 for kModeIdentity (whose value is 0), kSingleAscii for a single
+          // ASCII target; anything else takes the general path.
+          constexpr uint32_t kSingleAscii = ft::kModeSingle << ft::kModeShift;
+          key = en & ((ft::kModeMask << ft::kModeShift) |
+                      (ft::kValueMask & ~0x7Fu));
+          if (key != 0 && key != kSingleAscii) break;
+          cls = ft::ClassOf(en);
+        }
         before(cls);
         std::memcpy(t + o, in + i, 4);
         Store4(b + o, static_cast<uint32_t>(i));
         Store4(e + o, static_cast<uint32_t>(i + 3));
-        o += 3;
+        if (key == 0) {
+          o += 3;
+        } else {
+          t[o] = static_cast<char>(en & 0x7F);
+          o += 1;
+        }
         after(cls);
         i += 3;
       }
-      if (i >= n || (in[i] & 0xF0) != 0xE0) continue;
+      if (i != first) continue;
     }
-    // Other three-byte sequences.
-    if ((b0 & 0xF0) == 0xE0 && i + 2 < n) {
-      const unsigned b1 = in[i + 1], b2 = in[i + 2];
-      const char32_t c =
-          ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
-      if (((b1 & 0xC0) == 0x80) & ((b2 & 0xC0) == 0x80) & (c >= 0x800) &
-          ((c & 0xF800) != 0xD800)) {
-        const uint32_t en = ft::Lookup(c);
-        if (ft::ModeOf(en) == ft::kModeIdentity) {
-          const uint32_t cls = ft::ClassOf(en);
-          before(cls);
-          t[o] = static_cast<char>(b0);
-          t[o + 1] = static_cast<char>(b1);
-          t[o + 2] = static_cast<char>(b2);
-          Store4(b + o, static_cast<uint32_t>(i));
-          Store4(e + o, static_cast<uint32_t>(i + 3));
-          o += 3;
-          after(cls);
-        } else {
-          emit(en, c, static_cast<uint32_t>(i), static_cast<uint32_t>(i + 3));
-        }
-        i += 3;
-        continue;
-      }
-    }
+    // Everything else: other lengths, other folds, invalid UTF-8, the end.
     char32_t c;
     bool valid;
     const size_t len = DecodeMultiByte(in + i, n - i, &c, &valid);
-    if (!valid) {
-      ++invalid;
-      kinds |= kFoldInvalidUtf8;
-    }
+    invalid += !valid;
     emit(ft::Lookup(c), c, static_cast<uint32_t>(i),
          static_cast<uint32_t>(i + len));
     i += len;
@@ -343,20 +325,28 @@ uint32_t FoldPass(std::string_view input, FoldedText* out) {
   out->begin.resize(o);
   out->end.resize(o);
   out->invalid_sequences = invalid;
-  return kinds;
 }
 
-uint32_t FoldWithKinds(std::string_view input, bool skip_noise,
-                       FoldedText* out) {
-  return skip_noise ? FoldPass<true>(input, out) : FoldPass<false>(input, out);
+// Calls f(begin, end, code point, valid) for each code point (or maximal
+// invalid subpart, as U+FFFD) of s[from, to).
+template <typename F>
+void ForEachCodePoint(std::string_view s, size_t from, size_t to, F f) {
+  const auto* in = reinterpret_cast<const unsigned char*>(s.data());
+  while (from < to) {
+    char32_t c;
+    bool valid;
+    const size_t len = Decode(in + from, to - from, &c, &valid);
+    f(from, from + len, c, valid);
+    from += len;
+  }
 }
 
 }  // namespace
 
 std::string FoldKindNames(uint32_t kinds) {
   static constexpr const char* kNames[] = {
-      "case",  "width",       "compat",    "accent",      "traditional",
-      "confusable", "ignorable", "noise", "invalid_utf8"};
+      "case",       "width",     "compat", "accent",      "traditional",
+      "confusable", "ignorable", "noise",  "invalid_utf8"};
   std::string out;
   for (size_t k = 0; k < sizeof kNames / sizeof kNames[0]; ++k) {
     if (kinds & (1u << k)) {
@@ -370,7 +360,11 @@ std::string FoldKindNames(uint32_t kinds) {
 std::string_view FoldVersion() { return ft::kVersion; }
 
 void Fold(std::string_view input, const FoldOptions& options, FoldedText* out) {
-  FoldWithKinds(input, options.skip_noise, out);
+  if (options.skip_noise) {
+    FoldPass<true>(input, out);
+  } else {
+    FoldPass<false>(input, out);
+  }
 }
 
 std::string FoldTerm(std::string_view term, const FoldOptions& options) {
@@ -379,27 +373,49 @@ std::string FoldTerm(std::string_view term, const FoldOptions& options) {
   return std::move(f.text);
 }
 
+// Folds `original` and then walks its code points beside the folded output:
+// a code point's own foldings count if it produced all its output, or folded
+// to nothing; a code point whose output was dropped was skipped noise.
 uint32_t Explain(std::string_view original) {
   FoldedText f;
-  return FoldWithKinds(original, /*skip_noise=*/true, &f);
+  Fold(original, FoldOptions(), &f);
+  const std::string& text = f.text;
+  uint32_t kinds = 0;
+  size_t k = 0;  // folded byte
+  ForEachCodePoint(original, 0, original.size(),
+                   [&](size_t from, size_t, char32_t c, bool valid) {
+    const uint32_t en = ft::Lookup(c);
+    if (!valid) kinds |= kFoldInvalidUtf8;
+    uint32_t expected = 1;
+    if (ft::ModeOf(en) == ft::kModeEmpty) {
+      expected = 0;
+    } else if (ft::ModeOf(en) == ft::kModeExpansion) {
+      expected = ft::kPool[en & ft::kValueMask];
+    }
+    uint32_t produced = 0;
+    for (; k < text.size() && f.begin[k] <= from; ++k) {
+      produced += f.begin[k] == from &&
+                  (static_cast<unsigned char>(text[k]) & 0xC0) != 0x80;
+    }
+    if (produced > 0 || expected == 0) kinds |= ft::KindsOf(en);
+    if (produced < expected) kinds |= kFoldNoise;
+  });
+  return kinds;
 }
 
 bool NoiseSkippedWithin(std::string_view original, const FoldedText& folded,
                         size_t start, size_t stop) {
   stop = std::min(stop, folded.text.size());
-  const auto* in = reinterpret_cast<const unsigned char*>(original.data());
-  for (size_t k = start + 1; k < stop; ++k) {
+  bool skipped = false;
+  for (size_t k = start + 1; k < stop && !skipped; ++k) {
     if ((static_cast<unsigned char>(folded.text[k]) & 0xC0) == 0x80) continue;
-    size_t from = folded.end[k - 1];
     const size_t to = std::min<size_t>(folded.begin[k], original.size());
-    while (from < to) {
-      char32_t c;
-      bool valid;
-      from += Decode(in + from, to - from, &c, &valid);
-      if (!valid || ft::ModeOf(ft::Lookup(c)) != ft::kModeEmpty) return true;
-    }
+    ForEachCodePoint(original, folded.end[k - 1], to,
+                     [&](size_t, size_t, char32_t c, bool valid) {
+      skipped |= !valid || ft::ModeOf(ft::Lookup(c)) != ft::kModeEmpty;
+    });
   }
-  return false;
+  return skipped;
 }
 
 bool IsWordChar(char32_t folded_code_point) {

@@ -60,11 +60,14 @@ struct FoldedText {
 };
 
 struct FoldOptions {
-  // Skip noise (spaces, punctuation, symbols, emoji) between Han characters.
+  // Skip noise (spaces, punctuation, symbols, emoji) between Han characters:
+  // a run of at most kMaxNoiseRun folded noise code points (ignorables do not
+  // count) between two Han characters is dropped. See docs/normalisation.md.
   bool skip_noise = true;
 };
 
-// Folds `input` (any bytes; invalid UTF-8 becomes U+FFFD) into `out`.
+// Folds `input` (any bytes; invalid UTF-8 becomes U+FFFD, one per maximal
+// invalid subpart, mapped to exactly the bytes it replaces) into `out`.
 // Inputs longer than 4 GiB are the caller's to refuse.
 void Fold(std::string_view input, const FoldOptions& options, FoldedText* out);
 
@@ -82,7 +85,9 @@ bool NoiseSkippedWithin(std::string_view original, const FoldedText& folded,
                         size_t start, size_t stop);
 
 // Whether the folded code point counts as part of a word (a letter or digit)
-// for the `word` flag's boundary test.
+// for the `word` flag's boundary test. Letters, digits and spacing marks of
+// alphabetic scripts count; Han, kana, Hangul, Bopomofo and Yi do not, so a
+// Latin term flagged `word` still matches inside Chinese text.
 bool IsWordChar(char32_t folded_code_point);
 
 // Number of code points in valid UTF-8 `folded`.

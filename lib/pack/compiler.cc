@@ -122,9 +122,18 @@ absl::Status FoldAndDeduplicate(const PackSource& source, const pack::PackManife
       return absl::OkStatus();
     };
     if (e.kind() == pack::LITERAL) {
-      FoldOptions fold;
-      fold.skip_noise = (e.flags() & pack::EXACT) == 0;
-      e.set_folded(FoldTerm(e.term(), fold));
+      // Every term is folded as text is, noise skipping included: `exact`
+      // is enforced when a hit is resolved (no noise skipped inside it).
+      e.set_folded(FoldTerm(e.term()));
+      if ((e.flags() & pack::EXACT) != 0 &&
+          FoldTerm(e.term(), FoldOptions{/*skip_noise=*/false}) != e.folded()) {
+        if (absl::Status s = warn(absl::StrCat("exact term '", e.term(),
+                                               "' has noise between Han characters, "
+                                               "so it can never match exactly"));
+            !s.ok()) {
+          return s;
+        }
+      }
       if (e.folded().empty()) {
         if (absl::Status s = warn(absl::StrCat("term '", e.term(), "' folds to nothing; skipped"));
             !s.ok()) {
@@ -279,7 +288,7 @@ absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxono
   compiled.set_fold_version(std::string(FoldVersion()));
   compiled.set_source_sha256(SourceDigest(source));
   compiled.set_taxonomy_version(taxonomy.proto().version());
-  compiled.set_hyperscan_version(hs_version());
+  compiled.set_hyperscan_version(std::string(absl::StripAsciiWhitespace(hs_version())));
   for (const auto& [path, content] : source.files) {
     pack::SourceFile* f = compiled.add_sources();
     f->set_path(path);

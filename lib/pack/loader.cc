@@ -56,6 +56,10 @@ void FillInfo(LoadedPack* p, std::string artefact_sha256_hex) {
   info.artefact_sha256 = std::move(artefact_sha256_hex);
   info.taxonomy_version = c.taxonomy_version();
   info.hyperscan_version = c.hyperscan_version();
+  for (const pack::Category& category : c.categories()) {
+    info.category_names[category.code()] =
+        absl::StrCat(category.name_zh(), " / ", category.name_en());
+  }
   for (const pack::Entry& e : c.entries()) {
     if (e.flags() & pack::ALLOW) {
       ++info.allow_count;

@@ -174,6 +174,14 @@ class Folder {
       return {};
     }
     UErrorCode status = U_ZERO_ERROR;
+    // Most code points (unassigned, private use, most letters) are untouched
+    // by every step; skipping ICU for them keeps generation fast.
+    if (nfkc_cf_->isInert(cp) && nfd_->isInert(cp) &&
+        u_charType(cp) != U_NON_SPACING_MARK &&
+        confusable_.count(cp) == 0 &&
+        uscript_getScript(cp, &status) != USCRIPT_HAN) {
+      return {cp};
+    }
     const icu::UnicodeString s(cp);
     icu::UnicodeString compat = nfkc_->normalize(s, status);
     icu::UnicodeString folded = nfkc_cf_->normalize(s, status);
@@ -263,6 +271,7 @@ size_t Utf8Length(UChar32 c) {
 
 struct Table {
   std::vector<uint16_t> stage1;
+  std::vector<uint32_t> cjk;
   std::vector<uint32_t> stage2;
   std::vector<uint32_t> pool;
   uint32_t max_expansion_bytes = 0;
@@ -309,7 +318,10 @@ Table Build(Folder& folder) {
             }
           }
           if (it->second > ft::kValueMask) Die("expansion pool too large");
-          entry = it->second | ft::kModeExpansion << ft::kModeShift;
+          // The runtime uses each item's class; the entry's class (that of
+          // the first item) answers IsWordChar for an unfolded code point.
+          entry = it->second | ft::kModeExpansion << ft::kModeShift |
+                  ClassOf(f[0]) << ft::kClassShift;
         }
         if (kinds >> (32 - ft::kKindsShift)) Die("kind bits overflow");
         entry |= kinds << ft::kKindsShift;
@@ -334,6 +346,15 @@ Table Build(Folder& folder) {
       table.stage2.insert(table.stage2.end(), block.begin(), block.end());
     }
     table.stage1.push_back(it->second);
+  }
+  for (uint32_t cp = ft::kCjkFirst; cp < ft::kCjkFirst + ft::kCjkSize; ++cp) {
+    const uint32_t entry =
+        table.stage2[(uint32_t{table.stage1[cp >> ft::kBlockBits]}
+                      << ft::kBlockBits) |
+                     (cp & (ft::kBlockSize - 1))];
+    table.cjk.push_back(ft::ModeOf(entry) == ft::kModeIdentity
+                            ? ft::ClassOf(entry)
+                            : ft::kCjkNotIdentity);
   }
   if (table.pool.empty()) table.pool.push_back(0);
   table.version = std::string(kGeneratorVersion) + "/unicode-" +
@@ -364,6 +385,8 @@ void Write(const Table& t, const char* path) {
   std::vector<uint32_t> s1(t.stage1.begin(), t.stage1.end());
   WriteArray(f, "extern const uint16_t kStage1[kStage1Size]", s1.data(),
              s1.size(), 4);
+  WriteArray(f, "extern const uint8_t kCjk[kCjkSize]", t.cjk.data(),
+             t.cjk.size(), 2);
   std::fprintf(f, "extern const uint32_t kStage2Size = %zu;\n",
                t.stage2.size());
   WriteArray(f, "extern const uint32_t kStage2[]", t.stage2.data(),
@@ -394,6 +417,7 @@ int main(int argc, char** argv) {
                              std::chrono::steady_clock::now() - start)
                              .count();
   const size_t bytes = table.stage1.size() * sizeof(uint16_t) +
+                       table.cjk.size() +
                        (table.stage2.size() + table.pool.size()) *
                            sizeof(uint32_t);
   std::printf(

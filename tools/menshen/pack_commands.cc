@@ -140,7 +140,9 @@ int PackInfo(const std::vector<std::string>& args) {
             << " regexes, " << info.allow_count << " allow\n"
             << "per category:\n";
   for (const auto& [code, n] : info.counts_by_category) {
-    std::cout << "  " << code << "\t" << n << "\n";
+    auto name = info.category_names.find(code);
+    std::cout << "  " << code << "\t" << n << "\t"
+              << (name == info.category_names.end() ? "" : name->second) << "\n";
   }
   return kExitOk;
 }
