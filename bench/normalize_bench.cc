@@ -2,6 +2,7 @@
 // (bench_corpus.h), against a plain copy of the same bytes in the same run.
 //
 //   BM_Fold          the whole corpus in one call, reused FoldedText
+//   BM_FoldTextOnly  the same without the offset map (the engine's first pass)
 //   BM_FoldExact     the same without noise skipping (terms flagged `exact`)
 //   BM_FoldPrompts   one call per 2 KB prompt, as a server folds requests
 //   BM_Copy          memcpy of the corpus: the floor any pass is measured on
@@ -39,11 +40,13 @@ const std::string* CorpusOrSkip(benchmark::State& state, CorpusKind kind) {
   return &text;
 }
 
-void FoldCorpus(benchmark::State& state, CorpusKind kind, bool skip_noise) {
+void FoldCorpus(benchmark::State& state, CorpusKind kind, bool skip_noise,
+                bool offsets = true) {
   const std::string* text = CorpusOrSkip(state, kind);
   if (text == nullptr) return;
   FoldOptions options;
   options.skip_noise = skip_noise;
+  options.offsets = offsets;
   FoldedText out;
   for (auto _ : state) {
     Fold(*text, options, &out);
@@ -57,6 +60,10 @@ void FoldCorpus(benchmark::State& state, CorpusKind kind, bool skip_noise) {
 
 void BM_Fold(benchmark::State& state, CorpusKind kind) {
   FoldCorpus(state, kind, /*skip_noise=*/true);
+}
+
+void BM_FoldTextOnly(benchmark::State& state, CorpusKind kind) {
+  FoldCorpus(state, kind, /*skip_noise=*/true, /*offsets=*/false);
 }
 
 void BM_FoldExact(benchmark::State& state, CorpusKind kind) {
@@ -118,6 +125,9 @@ void BM_IcuNfkcCasefold(benchmark::State& state, CorpusKind kind) {
 BENCHMARK_CAPTURE(BM_Fold, zh, CorpusKind::kZh);
 BENCHMARK_CAPTURE(BM_Fold, en, CorpusKind::kEn);
 BENCHMARK_CAPTURE(BM_Fold, mixed, CorpusKind::kMixed);
+BENCHMARK_CAPTURE(BM_FoldTextOnly, zh, CorpusKind::kZh);
+BENCHMARK_CAPTURE(BM_FoldTextOnly, en, CorpusKind::kEn);
+BENCHMARK_CAPTURE(BM_FoldTextOnly, mixed, CorpusKind::kMixed);
 BENCHMARK_CAPTURE(BM_FoldExact, zh, CorpusKind::kZh);
 BENCHMARK_CAPTURE(BM_FoldExact, en, CorpusKind::kEn);
 BENCHMARK_CAPTURE(BM_FoldExact, mixed, CorpusKind::kMixed);

@@ -14,6 +14,9 @@ namespace internal {
 // threads, and states beyond that are freed on release.
 constexpr size_t kMaxPooledStates = 256;
 
+// Texts up to this size are folded without offsets first (see Check).
+constexpr size_t kLazyOffsetsMaxBytes = size_t{64} << 10;
+
 absl::StatusOr<std::unique_ptr<ScanState>> EngineState::Acquire() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -99,10 +102,21 @@ absl::Status Engine::Check(std::string_view text, Direction /*direction*/,
   if (!acquired.ok()) return acquired.status();
   std::unique_ptr<internal::ScanState> scan = *std::move(acquired);
 
-  internal::Fold(text, internal::FoldOptions{}, &scan->folded);
+  // Most prompts and completions have no candidate, so a short text is first
+  // folded without the offset map back to the caller's bytes, and folded again
+  // with it only when there is something to map (both folds give the same
+  // text). A long document is likely to hold a hit somewhere, so it is folded
+  // once with the map. bench/RESULTS.md has the measurements.
+  internal::FoldOptions fold;
+  fold.offsets = text.size() > internal::kLazyOffsetsMaxBytes;
+  internal::Fold(text, fold, &scan->folded);
   scan->candidates.clear();
   absl::Status status = internal::FindCandidates(state_->loaded, scan->folded.text,
                                                  scan->scratch.get(), &scan->candidates);
+  if (status.ok() && !fold.offsets && !scan->candidates.empty()) {
+    fold.offsets = true;
+    internal::Fold(text, fold, &scan->folded);
+  }
   if (status.ok()) {
     internal::ResolveCandidates(state_->loaded, text, scan->folded, &scan->candidates,
                                 &scan->resolved);

@@ -120,18 +120,23 @@ inline void Store4(uint32_t* p, uint32_t v) {
 #endif
 }
 
-// Makes out's buffers at least `size` long (never shorter). Growing within
-// capacity only initialises the elements beyond the previous output, so a
-// reused FoldedText does not allocate in steady state.
+// Makes out's buffers (the offset maps only with kOffsets) at least `size`
+// long (never shorter). Growing within capacity only initialises the elements
+// beyond the previous output, so a reused FoldedText does not allocate in
+// steady state.
+template <bool kOffsets>
 void Reserve(FoldedText* out, size_t size) {
   size = std::max(size, out->text.size());
   out->text.resize(size);
-  out->begin.resize(size);
-  out->end.resize(size);
+  if (kOffsets) {
+    out->begin.resize(size);
+    out->end.resize(size);
+  }
 }
 
-// Folds ASCII from in[0..m) to t, b, e (1:1, A-Z lowered) and stops at the
-// first byte >= 0x80. Returns the bytes done.
+// Folds ASCII from in[0..m) to t, b, e (1:1, A-Z lowered; b and e only with
+// kOffsets) and stops at the first byte >= 0x80. Returns the bytes done.
+template <bool kOffsets>
 inline size_t FoldAscii(const unsigned char* in, size_t m, uint32_t pos,
                         char* t, uint32_t* b, uint32_t* e) {
   size_t k = 0;
@@ -148,6 +153,7 @@ inline size_t FoldAscii(const unsigned char* in, size_t m, uint32_t pos,
                                      _mm_cmplt_epi8(v, after_z));
     v = _mm_or_si128(v, _mm_and_si128(up, bit));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(t + k), v);
+    if (!kOffsets) continue;
     __m128i p = _mm_add_epi32(_mm_set1_epi32(static_cast<int>(pos + k)),
                               _mm_setr_epi32(0, 1, 2, 3));
     auto* bp = reinterpret_cast<__m128i*>(b + k);
@@ -163,8 +169,10 @@ inline size_t FoldAscii(const unsigned char* in, size_t m, uint32_t pos,
     const unsigned ch = in[k];
     if (ch >= 0x80) break;
     t[k] = static_cast<char>(ch - 'A' < 26u ? ch + 32 : ch);
-    b[k] = pos + static_cast<uint32_t>(k);
-    e[k] = pos + static_cast<uint32_t>(k + 1);
+    if (kOffsets) {
+      b[k] = pos + static_cast<uint32_t>(k);
+      e[k] = pos + static_cast<uint32_t>(k + 1);
+    }
   }
   return k;
 }
@@ -173,14 +181,18 @@ inline size_t FoldAscii(const unsigned char* in, size_t m, uint32_t pos,
 // through `t` cannot alias it. Output buffers carry slack, so every code
 // point's output is written with fixed-width stores; they are trimmed at the
 // end.
-template <bool kSkipNoise>
+template <bool kSkipNoise, bool kOffsets>
 void FoldPass(std::string_view input, FoldedText* out) {
   const auto* in = reinterpret_cast<const unsigned char*>(input.data());
   const size_t n = input.size();
   const size_t slack = ft::kMaxExpansionBytes + 32;
   out->invalid_sequences = 0;
   size_t invalid = 0;
-  Reserve(out, n + slack);
+  if (!kOffsets) {
+    out->begin.clear();
+    out->end.clear();
+  }
+  Reserve<kOffsets>(out, n + slack);
   char* t = out->text.data();
   uint32_t* b = out->begin.data();
   uint32_t* e = out->end.data();
@@ -215,8 +227,10 @@ void FoldPass(std::string_view input, FoldedText* out) {
                       uint32_t to) MENSHEN_ALWAYS_INLINE {
     before(cls);
     const size_t len = Encode(c, t + o);
-    Store4(b + o, from);
-    Store4(e + o, to);
+    if (kOffsets) {
+      Store4(b + o, from);
+      Store4(e + o, to);
+    }
     o += len;
     after(cls);
   };
@@ -247,7 +261,7 @@ void FoldPass(std::string_view input, FoldedText* out) {
   size_t i = 0;
   while (i < n) {
     if (o + slack > limit) {
-      Reserve(out, o + 2 * (n - i) + slack);
+      Reserve<kOffsets>(out, o + 2 * (n - i) + slack);
       t = out->text.data();
       b = out->begin.data();
       e = out->end.data();
@@ -257,7 +271,7 @@ void FoldPass(std::string_view input, FoldedText* out) {
     if (b0 < 0x80) {
       if (!kSkipNoise || pending > kMaxNoiseRun) {
         // No noise run open and ASCII has no Han: fold a stretch 1:1.
-        const size_t k = FoldAscii(in + i, std::min(n - i, limit - o),
+        const size_t k = FoldAscii<kOffsets>(in + i, std::min(n - i, limit - o),
                                    static_cast<uint32_t>(i), t + o, b + o,
                                    e + o);
         i += k;
@@ -299,8 +313,10 @@ void FoldPass(std::string_view input, FoldedText* out) {
         }
         before(cls);
         std::memcpy(t + o, in + i, 4);
-        Store4(b + o, static_cast<uint32_t>(i));
-        Store4(e + o, static_cast<uint32_t>(i + 3));
+        if (kOffsets) {
+          Store4(b + o, static_cast<uint32_t>(i));
+          Store4(e + o, static_cast<uint32_t>(i + 3));
+        }
         if (key == 0) {
           o += 3;
         } else {
@@ -322,8 +338,10 @@ void FoldPass(std::string_view input, FoldedText* out) {
     i += len;
   }
   out->text.resize(o);
-  out->begin.resize(o);
-  out->end.resize(o);
+  if (kOffsets) {
+    out->begin.resize(o);
+    out->end.resize(o);
+  }
   out->invalid_sequences = invalid;
 }
 
@@ -361,15 +379,17 @@ std::string_view FoldVersion() { return ft::kVersion; }
 
 void Fold(std::string_view input, const FoldOptions& options, FoldedText* out) {
   if (options.skip_noise) {
-    FoldPass<true>(input, out);
+    options.offsets ? FoldPass<true, true>(input, out) : FoldPass<true, false>(input, out);
   } else {
-    FoldPass<false>(input, out);
+    options.offsets ? FoldPass<false, true>(input, out) : FoldPass<false, false>(input, out);
   }
 }
 
 std::string FoldTerm(std::string_view term, const FoldOptions& options) {
   FoldedText f;
-  Fold(term, options, &f);
+  FoldOptions text_only = options;
+  text_only.offsets = false;
+  Fold(term, text_only, &f);
   return std::move(f.text);
 }
 

@@ -48,7 +48,7 @@ inline constexpr int kMaxNoiseRun = 8;
 struct FoldedText {
   std::string text;  // folded code points, always valid UTF-8
   // For every byte of `text`: the original byte range [begin, end) of the
-  // input code point that produced it.
+  // input code point that produced it (empty when folded without offsets).
   std::vector<uint32_t> begin;
   std::vector<uint32_t> end;
   // Invalid UTF-8 sequences replaced by U+FFFD.
@@ -64,6 +64,10 @@ struct FoldOptions {
   // a run of at most kMaxNoiseRun folded noise code points (ignorables do not
   // count) between two Han characters is dropped. See docs/normalisation.md.
   bool skip_noise = true;
+  // Fill FoldedText::begin and end. Without them (they are left empty) the
+  // pass writes only the folded text, which is all a first look for
+  // candidates needs; texts with candidates are folded again with offsets.
+  bool offsets = true;
 };
 
 // Folds `input` (any bytes; invalid UTF-8 becomes U+FFFD, one per maximal

@@ -141,6 +141,24 @@ TEST_F(EngineTest, InvalidUtf8IsCountedAndOffsetsHold) {
   EXPECT_EQ(d->masked.size(), text.size() - 6 + 2);
 }
 
+// Short texts are folded without offsets first and again with them when
+// there are candidates; long ones once with offsets. Both must map alike.
+TEST_F(EngineTest, SpansAgreeForShortAndLongTexts) {
+  auto engine = MakeEngine({MakePack(dir_, "p", "冰毒\tA1.8\t3\nfuck\tA4.3\t2\tword\n")});
+  for (size_t filler : {size_t{0}, size_t{1000}, size_t{70000}, size_t{200000}}) {
+    std::string text;
+    for (size_t i = 0; i < filler; ++i) text += i % 7 ? "好" : "， ";
+    const size_t first = text.size();
+    text += "冰 毒 and FUCK";
+    absl::StatusOr<Decision> d = engine->Check(text, Direction::kInput);
+    ASSERT_TRUE(d.ok());
+    ASSERT_EQ(d->hits.size(), 2u) << filler;
+    EXPECT_EQ(d->hits[0].start, first) << filler;
+    EXPECT_EQ(text.substr(d->hits[0].start, d->hits[0].end - d->hits[0].start), "冰 毒");
+    EXPECT_EQ(text.substr(d->hits[1].start, d->hits[1].end - d->hits[1].start), "FUCK");
+  }
+}
+
 TEST_F(EngineTest, OversizedInputIsRefusedWithAnError) {
   auto pack = MakePack(dir_, "p", "冰毒\tA1.8\t3\n");
   EngineOptions options;
