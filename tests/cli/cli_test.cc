@@ -88,6 +88,22 @@ TEST(Cli, ScanHitFieldsAndByteOffsets) {
   EXPECT_TRUE(s.fields().contains("refusal"));
 }
 
+TEST(Cli, ExplainNamesTheFoldings) {
+  TempDir dir;
+  RunResult r = RunCli(dir, "scan --explain", "我要賣 淫\n\xEF\xBD\x86\xEF\xBD\x95\xEF\xBD\x83\xEF\xBD\x8B off\n");
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(r.lines.size(), 2u);
+  auto first_hit = [](const google::protobuf::Struct& s) {
+    return s.fields().at("hits").list_value().values(0).struct_value().fields();
+  };
+  EXPECT_EQ(first_hit(Json(r.lines[0])).at("explain").string_value(), "traditional,noise");
+  EXPECT_EQ(first_hit(Json(r.lines[0])).at("start").number_value(), 6);
+  EXPECT_EQ(first_hit(Json(r.lines[1])).at("explain").string_value(), "width");
+  // Without --explain there is no explain field.
+  r = RunCli(dir, "scan", "我要賣 淫\n");
+  EXPECT_THAT(r.lines[0], ::testing::Not(HasSubstr("explain")));
+}
+
 TEST(Cli, JsonlKeepsIdsAndReportsBadLines) {
   TempDir dir;
   RunResult r = RunCli(dir, "scan --jsonl",
