@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "bench/bench_corpus.h"
+#include "lib/pack/loader.h"
 #include "lib/normalize/normalizer.h"
 #include "menshen/decision.h"
 #include "menshen/engine.h"
@@ -203,6 +204,40 @@ void BM_RawHyperscan(benchmark::State& state, CorpusKind kind) {
   state.counters["matches"] = static_cast<double>(matches);
 }
 
+// Where the scan cost comes from: the raw database over the folded text, and
+// the pack's (folded-term) database over the raw and the folded text.
+void ScanWith(benchmark::State& state, CorpusKind kind, bool pack_db, bool folded) {
+  const std::string* text = nullptr;
+  const Setup* s = Prepare(state, kind, &text);
+  if (s == nullptr) return;
+  internal::FoldedText f;
+  internal::Fold(*text, internal::FoldOptions{}, &f);
+  const std::string_view input = folded ? std::string_view(f.text) : std::string_view(*text);
+  const hs_database_t* db =
+      pack_db ? s->engine->packs()[0]->loaded().literals.get() : s->raw_db.get();
+  hs_scratch_t* scratch = nullptr;
+  hs_alloc_scratch(db, &scratch);
+  size_t matches = 0;
+  for (auto _ : state) {
+    matches = 0;
+    hs_scan(db, input.data(), static_cast<unsigned>(input.size()), 0, scratch, CountMatch,
+            &matches);
+    benchmark::DoNotOptimize(matches);
+  }
+  hs_free_scratch(scratch);
+  SetBytes(state, text->size());
+  state.counters["matches"] = static_cast<double>(matches);
+}
+void BM_RawDbFoldedText(benchmark::State& state, CorpusKind kind) {
+  ScanWith(state, kind, false, true);
+}
+void BM_PackDbRawText(benchmark::State& state, CorpusKind kind) {
+  ScanWith(state, kind, true, false);
+}
+void BM_PackDbFoldedText(benchmark::State& state, CorpusKind kind) {
+  ScanWith(state, kind, true, true);
+}
+
 // End to end: one Engine::Check of the whole ~1 MiB corpus, reused Decision.
 void BM_EngineCheck(benchmark::State& state, CorpusKind kind) {
   const std::string* text = nullptr;
@@ -331,6 +366,9 @@ BENCHMARK_CAPTURE(BM_EngineCheckPrompts, mixed, CorpusKind::kMixed);
 BENCHMARK_CAPTURE(BM_Normalize, zh, CorpusKind::kZh);
 BENCHMARK_CAPTURE(BM_Normalize, en, CorpusKind::kEn);
 BENCHMARK_CAPTURE(BM_Normalize, mixed, CorpusKind::kMixed);
+BENCHMARK_CAPTURE(BM_RawDbFoldedText, zh, CorpusKind::kZh);
+BENCHMARK_CAPTURE(BM_PackDbRawText, zh, CorpusKind::kZh);
+BENCHMARK_CAPTURE(BM_PackDbFoldedText, zh, CorpusKind::kZh);
 BENCHMARK(BM_Prompt2KB);
 BENCHMARK(BM_RawPrompt2KB);
 
