@@ -41,17 +41,30 @@ struct Hit {
   uint32_t foldings = 0;
 };
 
+// Where the policy wants the AI-generated label placed, for output.
+enum class LabelPosition { kNone, kStart, kEnd };
+
 struct Decision {
   Action action = Action::kAllow;
-  // The rule that decided, e.g. "builtin:refuse-high-severity".
+  // The rule that decided, "<profile>/<rule name>", or "<profile>/default"
+  // when no rule matched, or "<profile>/no-hits".
   std::string rule;
+  // The profile that decided.
+  std::string profile;
   // Deny hits in order of start, then end, then entry id. Allowlisted spans
   // and rejected candidates are not here.
   std::vector<Hit> hits;
-  // The original text with every hit span masked (one '*' per code point).
+  // The original text with every hit span masked in the policy's masking
+  // style (a mask character per code point, or a placeholder per span).
   std::string masked;
   // A message to send instead of the text, for REFUSE and BLOCK.
   std::string refusal;
+  // The AI-generated-content label the caller should add to output, and
+  // where; empty/kNone when the policy asks for none or for input.
+  std::string label;
+  LabelPosition label_position = LabelPosition::kNone;
+  // Version of the policy that decided; valid while `engine` lives.
+  std::string_view policy_version;
   // Invalid UTF-8 sequences in the text (treated as U+FFFD).
   size_t invalid_utf8 = 0;
   // The engine snapshot that decided; keeps the hits' string views valid.

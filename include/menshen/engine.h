@@ -1,5 +1,5 @@
-// The engine: packs (and, later, a policy) compiled into one immutable
-// snapshot that checks texts.
+// The engine: packs and a policy compiled into one immutable snapshot that
+// checks texts and reports every decision to an optional audit hook.
 //
 // Thread safety: an Engine is immutable and shared by all threads; Check() may
 // be called concurrently. Per-call state (Hyperscan scratch, folding buffers)
@@ -17,8 +17,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "menshen/audit.h"
 #include "menshen/decision.h"
 #include "menshen/pack.h"
+#include "menshen/policy.h"
 
 namespace menshen {
 
@@ -31,6 +33,21 @@ struct EngineOptions {
   size_t max_input_bytes = size_t{16} << 20;
   // Compute Hit::foldings (costs a refold of each hit's span).
   bool explain = false;
+  // The policy that turns hits into actions; null means Policy::Default().
+  std::shared_ptr<const Policy> policy;
+  // Called with a record of every decision (see audit.h); empty means none.
+  AuditHook audit_hook;
+  // Put the checked text itself into audit records. Off by default: logs
+  // should hold as little personal information as the operator can manage.
+  bool audit_include_text = false;
+};
+
+// What one check is about. The views are borrowed for the call.
+struct CheckRequest {
+  Direction direction = Direction::kInput;
+  std::string_view profile;     // empty: the policy's default profile
+  std::string_view locale;      // "zh-CN" or "en"; empty: the text's dominant script
+  std::string_view request_id;  // copied into the audit record
 };
 
 class Engine : public std::enable_shared_from_this<Engine> {
@@ -44,14 +61,21 @@ class Engine : public std::enable_shared_from_this<Engine> {
   Engine& operator=(const Engine&) = delete;
 
   // Checks one text. Errors: kResourceExhausted for a text over
-  // max_input_bytes, kInternal if Hyperscan fails. Invalid UTF-8 is not an
-  // error: it is folded to U+FFFD and counted in the decision.
+  // max_input_bytes, kInvalidArgument for a profile the policy lacks,
+  // kInternal if Hyperscan fails. Invalid UTF-8 is not an error: it is folded
+  // to U+FFFD and counted in the decision.
+  absl::Status Check(std::string_view text, const CheckRequest& request,
+                     Decision* decision) const;
+  // Shorthands: the default profile, the text's own locale, no request id.
   absl::StatusOr<Decision> Check(std::string_view text, Direction direction) const;
-  // The same into a reused Decision, so a server loop keeps its buffers.
+  // Into a reused Decision, so a server loop keeps its buffers.
   absl::Status Check(std::string_view text, Direction direction, Decision* decision) const;
 
   const std::vector<std::shared_ptr<const Pack>>& packs() const;
+  const Policy& policy() const;
   const EngineOptions& options() const;
+  // Audit hook calls that threw (the exception was swallowed).
+  uint64_t audit_hook_failures() const;
 
   explicit Engine(std::unique_ptr<internal::EngineState> state);  // internal
 

@@ -4,8 +4,14 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "lib/base/absl_view.h"
+#include "lib/base/sha256.h"
+#include "lib/base/utf8.h"
 #include "lib/engine/engine_state.h"
-#include "lib/policy/builtin_policy.h"
+#include "lib/normalize/normalizer.h"
+#include "lib/policy/compiled_policy.h"
 
 namespace menshen {
 namespace internal {
@@ -40,6 +46,49 @@ void EngineState::Release(std::unique_ptr<ScanState> state) {
   if (pool_.size() < kMaxPooledStates) pool_.push_back(std::move(state));
 }
 
+namespace {
+
+// Fills `record` (reused: Clear keeps its allocations) for one decision.
+void BuildAuditRecord(const EngineState& state, std::string_view text,
+                      const CheckRequest& request, const Decision& d,
+                      audit::AuditRecord* record) {
+  record->Clear();
+  const absl::Time now = absl::Now();
+  const int64_t seconds = absl::ToUnixSeconds(now);
+  record->mutable_time()->set_seconds(seconds);
+  record->mutable_time()->set_nanos(
+      static_cast<int32_t>((now - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+  record->set_request_id(std::string(request.request_id));
+  record->set_direction(std::string(DirectionName(request.direction)));
+  record->set_profile(d.profile);
+  record->set_action(std::string(ActionName(d.action)));
+  record->set_rule(d.rule);
+  for (const Hit& h : d.hits) {
+    audit::AuditHit* out = record->add_hits();
+    out->set_entry_id(std::string(h.entry_id));
+    out->set_category(std::string(h.category));
+    out->set_severity(h.severity);
+    out->set_start(h.start);
+    out->set_end(h.end);
+  }
+  for (const auto& pack : state.packs) {
+    audit::AuditPack* out = record->add_packs();
+    out->set_name(pack->info().name);
+    out->set_version(pack->info().version);
+    out->set_sha256(pack->info().artefact_sha256);
+  }
+  record->set_policy_version(std::string(d.policy_version));
+  record->set_fold_version(std::string(FoldVersion()));
+  record->set_input_length(text.size());
+  record->set_input_sha256(DigestToHex(Sha256Of(text)));
+  record->set_invalid_utf8(d.invalid_utf8);
+  if (state.options.audit_include_text) {
+    record->set_text(d.invalid_utf8 ? SanitizeUtf8(text) : std::string(text));
+  }
+}
+
+}  // namespace
+
 }  // namespace internal
 
 std::string_view ActionName(Action action) {
@@ -61,6 +110,8 @@ Engine::Engine(std::unique_ptr<internal::EngineState> state) : state_(std::move(
 Engine::~Engine() = default;
 
 const std::vector<std::shared_ptr<const Pack>>& Engine::packs() const { return state_->packs; }
+const Policy& Engine::policy() const { return *state_->options.policy; }
+uint64_t Engine::audit_hook_failures() const { return state_->audit_hook_failures.load(); }
 const EngineOptions& Engine::options() const { return state_->options; }
 
 absl::StatusOr<std::shared_ptr<const Engine>> Engine::Create(
@@ -78,6 +129,10 @@ absl::StatusOr<std::shared_ptr<const Engine>> Engine::Create(
   }
   state->packs = std::move(packs);
   state->options = options;
+  if (state->options.policy == nullptr) state->options.policy = Policy::Default();
+  if (state->options.policy == nullptr) {
+    return absl::InternalError("the embedded default policy did not compile");
+  }
   absl::StatusOr<internal::HsScratchPtr> scratch = internal::AllocateScratch(state->loaded);
   if (!scratch.ok()) return scratch.status();
   state->prototype = *std::move(scratch);
@@ -90,13 +145,25 @@ absl::StatusOr<Decision> Engine::Check(std::string_view text, Direction directio
   return decision;
 }
 
-absl::Status Engine::Check(std::string_view text, Direction /*direction*/,
+absl::Status Engine::Check(std::string_view text, Direction direction,
+                           Decision* decision) const {
+  CheckRequest request;
+  request.direction = direction;
+  return Check(text, request, decision);
+}
+
+absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
                            Decision* decision) const {
   const EngineOptions& options = state_->options;
+  const internal::CompiledPolicy& policy = options.policy->compiled();
   if (text.size() > options.max_input_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat("text of ", text.size(),
                                                      " bytes exceeds max_input_bytes (",
                                                      options.max_input_bytes, ")"));
+  }
+  if (!request.profile.empty() && !policy.HasProfile(request.profile)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the policy has no profile '", internal::AV(request.profile), "'"));
   }
   absl::StatusOr<std::unique_ptr<internal::ScanState>> acquired = state_->Acquire();
   if (!acquired.ok()) return acquired.status();
@@ -135,14 +202,22 @@ absl::Status Engine::Check(std::string_view text, Direction /*direction*/,
       h.foldings = options.explain ? internal::Explain(text.substr(r.start, r.end - r.start)) : 0;
     }
     decision->invalid_utf8 = scan->folded.invalid_sequences;
+    status = policy.Decide(text, request.direction, request.profile, request.locale, decision);
+  }
+  if (status.ok()) {
+    decision->engine = shared_from_this();
+    if (options.audit_hook) {
+      internal::BuildAuditRecord(*state_, text, request, *decision, &scan->audit_record);
+      // The hook is the caller's code: whatever it throws stays here.
+      try {
+        options.audit_hook(scan->audit_record);
+      } catch (...) {
+        state_->audit_hook_failures.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
   }
   state_->Release(std::move(scan));
-  if (!status.ok()) return status;
-
-  internal::ApplyBuiltinPolicy(text, decision);
-  internal::MaskHits(text, decision->hits, &decision->masked);
-  decision->engine = shared_from_this();
-  return absl::OkStatus();
+  return status;
 }
 
 std::shared_ptr<const Engine> EngineSlot::Get() const {

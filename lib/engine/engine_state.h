@@ -2,6 +2,7 @@
 #ifndef MENSHEN_LIB_ENGINE_ENGINE_STATE_H_
 #define MENSHEN_LIB_ENGINE_ENGINE_STATE_H_
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -20,14 +21,16 @@ struct ScanState {
   FoldedText folded;
   std::vector<Candidate> candidates;
   std::vector<ResolvedHit> resolved;
+  audit::AuditRecord audit_record;  // reused when an audit hook is set
 };
 
 class EngineState {
  public:
   std::vector<std::shared_ptr<const Pack>> packs;
   std::vector<const LoadedPack*> loaded;  // packs[i]->loaded(), for the stages
-  EngineOptions options;
+  EngineOptions options;     // options.policy is never null here
   HsScratchPtr prototype;  // cloned for each new ScanState
+  std::atomic<uint64_t> audit_hook_failures{0};
 
   // A ScanState for one call: from the pool, or new when all are in use.
   absl::StatusOr<std::unique_ptr<ScanState>> Acquire();

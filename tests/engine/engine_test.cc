@@ -114,22 +114,6 @@ TEST_F(EngineTest, RegexMatchesMergeIntoOneSpan) {
   EXPECT_THAT(Covered(text, *d), ::testing::ElementsAre("a.b@example.com"));
 }
 
-TEST_F(EngineTest, BuiltinPolicy) {
-  auto pack = MakePack(dir_, "p", "low\tA4.3\t1\tword\nmid\tA4.3\t2\tword\nhigh\tA1.4\t4\tword\n");
-  auto engine = MakeEngine({pack});
-  auto action = [&](const char* text) { return engine->Check(text, Direction::kInput)->action; };
-  EXPECT_EQ(action("nothing here"), Action::kAllow);
-  EXPECT_EQ(action("a low one"), Action::kFlag);
-  EXPECT_EQ(action("a mid one"), Action::kFlag);
-  EXPECT_EQ(action("low mid high"), Action::kRefuse);
-  absl::StatusOr<Decision> d = engine->Check("mid", Direction::kInput);
-  EXPECT_TRUE(d->refusal.empty());
-  EXPECT_EQ(d->rule, "builtin:flag-low-severity");
-  EXPECT_EQ(engine->Check("high", Direction::kInput)->rule, "builtin:refuse-high-severity");
-  EXPECT_EQ(engine->Check("high", Direction::kInput)->refusal,
-            "Sorry, I can't help with this request.");
-}
-
 TEST_F(EngineTest, InvalidUtf8IsCountedAndOffsetsHold) {
   auto pack = MakePack(dir_, "p", "冰毒\tA1.8\t3\n");
   auto engine = MakeEngine({pack});

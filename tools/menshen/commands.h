@@ -20,6 +20,7 @@ inline constexpr int kExitUsage = 2;
 int PackBuild(const std::vector<std::string>& args);
 int PackInfo(const std::vector<std::string>& args);
 int Scan(const std::vector<std::string>& args);
+int AuditVerify(const std::vector<std::string>& args);
 
 // Prints "menshen: <message>" to stderr and returns `status`.
 int Fail(int status, std::string_view message);

@@ -13,8 +13,10 @@ constexpr char kUsage[] =
     "usage:\n"
     "  menshen pack build DIR -o FILE.mspack [--strict] [--taxonomy FILE]\n"
     "  menshen pack info FILE.mspack|DIR [--json]\n"
-    "  menshen scan [--pack P ...] [--direction input|output] [--jsonl] [--explain]\n"
-    "               [--max-bytes N] [FILE ...|-]\n"
+    "  menshen scan [--pack P ...] [--policy FILE] [--profile NAME] [--locale zh-CN|en]\n"
+    "               [--direction input|output] [--jsonl] [--explain] [--max-bytes N]\n"
+    "               [--audit-log FILE [--audit-text]] [FILE ...|-]\n"
+    "  menshen audit verify [--rotated] FILE...\n"
     "With no --pack, scan uses the starter pack compiled into menshen.\n";
 
 int Run(const std::vector<std::string>& argv) {
@@ -25,13 +27,18 @@ int Run(const std::vector<std::string>& argv) {
   }
   const std::vector<std::string> rest(argv.begin() + 1, argv.end());
   if (argv[0] == "scan") return Scan(rest);
+  if (argv[0] == "audit" && !rest.empty() && rest[0] == "verify") {
+    return AuditVerify(std::vector<std::string>(rest.begin() + 1, rest.end()));
+  }
   if (argv[0] == "pack" && !rest.empty()) {
     const std::vector<std::string> sub(rest.begin() + 1, rest.end());
     if (rest[0] == "build") return PackBuild(sub);
     if (rest[0] == "info") return PackInfo(sub);
   }
   std::cerr << "menshen: unknown command '" << argv[0]
-            << (argv[0] == "pack" && !rest.empty() ? " " + rest[0] : std::string()) << "'\n"
+            << ((argv[0] == "pack" || argv[0] == "audit") && !rest.empty() ? " " + rest[0]
+                                                                           : std::string())
+            << "'\n"
             << kUsage;
   return kExitUsage;
 }

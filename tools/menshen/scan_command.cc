@@ -19,6 +19,11 @@ namespace {
 
 struct ScanArgs {
   std::vector<std::string> packs;
+  std::string policy;     // file; empty: the embedded default policy
+  std::string profile;    // empty: the policy's default profile
+  std::string locale;     // empty: each text's dominant script
+  std::string audit_log;  // empty: no audit log
+  bool audit_text = false;
   std::vector<std::string> inputs;
   Direction direction = Direction::kInput;
   bool jsonl = false;
@@ -27,8 +32,9 @@ struct ScanArgs {
 };
 
 constexpr char kScanUsage[] =
-    "usage: menshen scan [--pack P ...] [--direction input|output] [--jsonl] [--explain] "
-    "[--max-bytes N] [FILE ...|-]";
+    "usage: menshen scan [--pack P ...] [--policy FILE] [--profile NAME] [--locale zh-CN|en]\n"
+    "                    [--direction input|output] [--jsonl] [--explain] [--max-bytes N]\n"
+    "                    [--audit-log FILE [--audit-text]] [FILE ...|-]";
 
 // Returns an exit status on bad usage, kExitOk otherwise.
 int ParseScanArgs(const std::vector<std::string>& args, ScanArgs* out) {
@@ -37,6 +43,19 @@ int ParseScanArgs(const std::vector<std::string>& args, ScanArgs* out) {
     const bool has_value = i + 1 < args.size();
     if (a == "--pack" && has_value) {
       out->packs.push_back(args[++i]);
+    } else if (a == "--policy" && has_value) {
+      out->policy = args[++i];
+    } else if (a == "--profile" && has_value) {
+      out->profile = args[++i];
+    } else if (a == "--locale" && has_value) {
+      out->locale = args[++i];
+      if (out->locale != "zh-CN" && out->locale != "en") {
+        return Fail(kExitUsage, "scan: --locale is zh-CN or en, not '" + out->locale + "'");
+      }
+    } else if (a == "--audit-log" && has_value) {
+      out->audit_log = args[++i];
+    } else if (a == "--audit-text") {
+      out->audit_text = true;
     } else if (a == "--direction" && has_value) {
       const std::string& d = args[++i];
       if (d != "input" && d != "output") {
@@ -58,6 +77,9 @@ int ParseScanArgs(const std::vector<std::string>& args, ScanArgs* out) {
     }
   }
   if (out->inputs.empty()) out->inputs.push_back("-");
+  if (out->audit_text && out->audit_log.empty()) {
+    return Fail(kExitUsage, "scan: --audit-text needs --audit-log FILE");
+  }
   return kExitOk;
 }
 
@@ -108,7 +130,14 @@ class Scanner {
  private:
   void ScanText(const std::string& text, const google::protobuf::Value& id,
                 const std::string& name, size_t line_number) {
-    absl::Status status = engine_->Check(text, args_.direction, &decision_);
+    request_id_ = id.has_string_value() ? id.string_value()
+                                        : std::to_string(static_cast<int64_t>(id.number_value()));
+    CheckRequest request;
+    request.direction = args_.direction;
+    request.profile = args_.profile;
+    request.locale = args_.locale;
+    request.request_id = request_id_;
+    absl::Status status = engine_->Check(text, request, &decision_);
     if (!status.ok()) {
       Error(id, name, line_number, std::string(status.message()));
       return;
@@ -132,6 +161,11 @@ class Scanner {
                                              : decision_.masked);
     result.set_refusal(decision_.refusal);
     result.set_rule(decision_.rule);
+    if (!decision_.label.empty()) {
+      result.set_label(decision_.label);
+      result.set_label_position(decision_.label_position == LabelPosition::kStart ? "start"
+                                                                                  : "end");
+    }
     if (decision_.invalid_utf8) result.set_invalid_utf8(static_cast<uint32_t>(decision_.invalid_utf8));
     Print(result, result.mutable_id());
   }
@@ -170,6 +204,7 @@ class Scanner {
   Decision decision_;
   std::string json_;
   std::string id_json_;
+  std::string request_id_;
   size_t count_ = 0;
   size_t errors_ = 0;
 };
@@ -195,6 +230,25 @@ int Scan(const std::vector<std::string>& args) {
   EngineOptions options;
   options.explain = parsed.explain;
   options.max_input_bytes = parsed.max_bytes;
+  if (!parsed.policy.empty()) {
+    absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Load(parsed.policy);
+    if (!policy.ok()) return Fail(kExitUsage, policy.status());
+    options.policy = *std::move(policy);
+  }
+  const Policy& policy = options.policy ? *options.policy : *Policy::Default();
+  if (!parsed.profile.empty() && !policy.has_profile(parsed.profile)) {
+    return Fail(kExitUsage, "scan: the policy has no profile '" + parsed.profile + "'");
+  }
+  std::unique_ptr<JsonlAuditSink> sink;
+  if (!parsed.audit_log.empty()) {
+    JsonlAuditSink::Options sink_options;
+    sink_options.path = parsed.audit_log;
+    absl::StatusOr<std::unique_ptr<JsonlAuditSink>> opened = JsonlAuditSink::Open(sink_options);
+    if (!opened.ok()) return Fail(kExitUsage, opened.status());
+    sink = *std::move(opened);
+    options.audit_hook = sink->Hook();
+    options.audit_include_text = parsed.audit_text;
+  }
   absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(std::move(packs), options);
   if (!engine.ok()) return Fail(kExitUsage, engine.status());
 
@@ -216,6 +270,17 @@ int Scan(const std::vector<std::string>& args) {
   }
   std::cout.flush();
   if (!std::cout) return Fail(kExitBadInput, "scan: could not write the results");
+  if (sink != nullptr) {
+    // Every decision must reach the log: a failure to write it is an error.
+    absl::Status closed = sink->Close();
+    const JsonlAuditSink::Counters counters = sink->counters();
+    if (!closed.ok()) return Fail(kExitBadInput, closed);
+    if (counters.dropped > 0 || counters.write_errors > 0) {
+      return Fail(kExitBadInput, "scan: audit log lost " +
+                                     std::to_string(counters.dropped + counters.write_errors) +
+                                     " records");
+    }
+  }
   return scanner.errors() > 0 ? kExitBadInput : kExitOk;
 }
 

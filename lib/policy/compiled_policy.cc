@@ -1,0 +1,660 @@
+#include "lib/policy/compiled_policy.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "lib/base/absl_view.h"
+#include "lib/base/utf8.h"
+#include "lib/policy/mask.h"
+#include "lib/policy/utf8_scan.h"
+
+namespace menshen::internal {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using ParseInfoTree = google::protobuf::TextFormat::ParseInfoTree;
+
+// Locales with refusal templates, by index.
+constexpr int kZh = 0;
+constexpr int kEn = 1;
+constexpr int kLocales = 2;
+constexpr std::string_view kLocaleNames[kLocales] = {"zh-CN", "en"};
+
+constexpr std::string_view kCategoryPlaceholder = "{category}";
+
+// Only for a hit whose category the policy's taxonomy lacks when the policy
+// has no "*" template (validation guarantees templates for known categories).
+constexpr std::string_view kLastResortRefusal[kLocales] = {
+    "抱歉，这个请求涉及不适宜的内容，我无法提供帮助。",
+    "Sorry, I can't help with this request.",
+};
+
+// Keeps the first syntax error; protobuf reports 0-based lines and columns.
+class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    if (has_error_) return;
+    has_error_ = true;
+    line_ = line + 1;
+    column_ = column + 1;
+    message_ = message;
+  }
+  bool has_error() const { return has_error_; }
+  int line() const { return line_; }
+  int column() const { return column_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  bool has_error_ = false;
+  int line_ = 0;
+  int column_ = 0;
+  std::string message_;
+};
+
+// Lines of the parsed file, for errors. Lines are 1-based; 0 means unknown
+// (the field was not written), and Or() picks the enclosing element's line.
+const FieldDescriptor* Field(const google::protobuf::Descriptor* d, const char* name) {
+  return d->FindFieldByName(name);
+}
+
+int LineOf(const ParseInfoTree* tree, const FieldDescriptor* field, int index = -1) {
+  if (tree == nullptr || field == nullptr) return 0;
+  const int line = tree->GetLocation(field, index).line;
+  return line < 0 ? 0 : line + 1;
+}
+
+const ParseInfoTree* Nested(const ParseInfoTree* tree, const FieldDescriptor* field,
+                            int index = -1) {
+  return tree == nullptr ? nullptr : tree->GetTreeForNested(field, index);
+}
+
+int Or(int line, int fallback) { return line > 0 ? line : fallback; }
+
+Action ToAction(policy::Action action) {
+  switch (action) {
+    case policy::ALLOW: return Action::kAllow;
+    case policy::MASK: return Action::kMask;
+    case policy::REFUSE: return Action::kRefuse;
+    case policy::BLOCK: return Action::kBlock;
+    default: return Action::kFlag;  // FLAG, and ACTION_UNSPECIFIED for a profile default
+  }
+}
+
+bool NeedsRefusal(Action action) { return action == Action::kRefuse || action == Action::kBlock; }
+
+// Branch-free range tests: the script count runs over every code point.
+bool IsHan(char32_t cp) {
+  return (cp - 0x4E00u < 0x5200u) | (cp - 0x3400u < 0x19C0u) | (cp - 0xF900u < 0x200u) |
+         (cp - 0x20000u < 0x11350u);
+}
+
+// Latin letters beyond ASCII: Latin-1 letters, Latin Extended-A/B, Latin
+// Extended Additional, full-width A-Z and a-z.
+bool IsNonAsciiLatinLetter(char32_t cp) {
+  return ((cp - 0xC0u < 0x190u) & (cp != 0xD7) & (cp != 0xF7)) | (cp - 0x1E00u < 0x100u) |
+         (cp - 0xFF21u < 26u) | (cp - 0xFF41u < 26u);
+}
+
+// zh-CN when the text has more Han characters than Latin letters, else en.
+int DominantScriptLocale(std::string_view text) {
+  size_t han = 0;
+  size_t latin = 0;
+  char32_t cp;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char b = static_cast<unsigned char>(text[i]);
+    if (b < 0x80) {
+      latin += (static_cast<unsigned>(b | 0x20) - 'a' < 26u) ? 1 : 0;
+      ++i;
+      continue;
+    }
+    // Most Han characters: U+5000..U+9FFF, leads E5..E9, all Han.
+    if (b - 0xE5u < 5u && IsPlainThreeByteSequence(text, i)) {
+      ++han;
+      i += 3;
+      continue;
+    }
+    const size_t n = DecodeUtf8At(text, i, &cp);
+    if (n == 0) {
+      ++i;
+      continue;
+    }
+    i += n;
+    han += IsHan(cp) ? 1 : 0;
+    latin += IsNonAsciiLatinLetter(cp) ? 1 : 0;
+  }
+  return han > latin ? kZh : kEn;
+}
+
+// A requested locale is matched on its language ("en-US" is en); anything
+// but English gets zh-CN, as a missing template would.
+int RequestedLocale(std::string_view locale) {
+  const std::string_view language = locale.substr(0, locale.find_first_of("-_"));
+  return absl::EqualsIgnoreCase(AV(language), "en") ? kEn : kZh;
+}
+
+// `tmpl` with every "{category}" replaced by `name`, into `out`.
+void Render(std::string_view tmpl, std::string_view name, std::string* out) {
+  out->clear();
+  for (size_t pos = 0;;) {
+    const size_t at = tmpl.find(kCategoryPlaceholder, pos);
+    if (at == std::string_view::npos) {
+      out->append(tmpl.data() + pos, tmpl.size() - pos);
+      return;
+    }
+    out->append(tmpl.data() + pos, at - pos);
+    out->append(name.data(), name.size());
+    pos = at + kCategoryPlaceholder.size();
+  }
+}
+
+// A category code of up to kMaxPackedCode bytes and its length in one word.
+constexpr size_t kMaxPackedCode = 7;
+uint64_t PackCode(std::string_view code) {
+  uint64_t key = code.size();
+  for (size_t k = 0; k < code.size(); ++k) {
+    key |= uint64_t{static_cast<unsigned char>(code[k])} << (8 * (k + 1));
+  }
+  return key;
+}
+
+// The taxonomy as the policy uses it: categories by dense index.
+struct CategoryInfo {
+  std::string code;
+  int class_index = 0;  // the category itself for a class
+  std::string name[kLocales];
+};
+
+struct RuleState {
+  std::string name;
+  std::string id;  // "<profile>/<name>"
+  int line = 0;
+  policy::Direction direction = policy::ANY_DIRECTION;
+  bool all_categories = true;
+  std::vector<uint8_t> matches;  // by category index, when !all_categories
+  int min_severity = 1;
+  int64_t min_score = 0;
+  int min_hits = 1;
+  Action action = Action::kFlag;
+
+  bool Matches(int category) const {
+    return all_categories || (category >= 0 && matches[static_cast<size_t>(category)] != 0);
+  }
+};
+
+struct ProfileState {
+  std::string name;
+  std::vector<RuleState> rules;
+  Action default_action = Action::kFlag;
+  std::string default_id;  // "<profile>/default"
+  std::string no_hits_id;  // "<profile>/no-hits"
+};
+
+// Whether `earlier` fires whenever `later` does (so `later` never decides).
+bool Preempts(const RuleState& earlier, const RuleState& later) {
+  if (earlier.direction != policy::ANY_DIRECTION && earlier.direction != later.direction) {
+    return false;
+  }
+  if (earlier.min_severity > later.min_severity || earlier.min_score > later.min_score ||
+      earlier.min_hits > later.min_hits) {
+    return false;
+  }
+  if (earlier.all_categories) return true;
+  if (later.all_categories) return false;  // `later` also matches codes outside the taxonomy
+  for (size_t c = 0; c < later.matches.size(); ++c) {
+    if (later.matches[c] && !earlier.matches[c]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct CompiledPolicy::State {
+  policy::Policy proto;
+  std::vector<CategoryInfo> categories;
+  absl::flat_hash_map<std::string, int> category_index;
+  // The same for codes of up to 7 bytes (all of a normal taxonomy's), keyed
+  // by PackCode: the per-hit lookup hashes one word instead of a string.
+  absl::flat_hash_map<uint64_t, int> short_codes;
+  // Refusal template (index into proto.refusal) by locale and category
+  // index; the extra last slot is "*". -1: none written.
+  std::vector<int> templates[kLocales];
+  // The refusal for each category, resolved and rendered, by locale.
+  std::vector<std::string> refusals[kLocales];
+  std::vector<ProfileState> profiles;
+  size_t default_profile = 0;
+  LabelPosition label_position = LabelPosition::kNone;
+
+  int FindCategory(std::string_view code) const {
+    if (code.size() <= kMaxPackedCode) {
+      auto it = short_codes.find(PackCode(code));
+      return it == short_codes.end() ? -1 : it->second;
+    }
+    auto it = category_index.find(AV(code));
+    return it == category_index.end() ? -1 : it->second;
+  }
+  int StarSlot() const { return static_cast<int>(categories.size()); }
+
+  // The template for `category` in `locale`: the category, its class, "*".
+  int ResolveTemplate(int category, int locale) const {
+    const std::vector<int>& t = templates[locale];
+    if (category >= 0) {
+      if (t[category] >= 0) return t[category];
+      const int cls = categories[category].class_index;
+      if (t[cls] >= 0) return t[cls];
+    }
+    return t[StarSlot()];
+  }
+
+  const ProfileState* FindProfile(std::string_view name) const {
+    for (const ProfileState& p : profiles) {
+      if (p.name == name) return &p;
+    }
+    return nullptr;
+  }
+};
+
+CompiledPolicy::CompiledPolicy() : state_(std::make_unique<State>()) {}
+CompiledPolicy::~CompiledPolicy() = default;
+
+const policy::Policy& CompiledPolicy::proto() const { return state_->proto; }
+
+bool CompiledPolicy::HasProfile(std::string_view name) const {
+  return state_->FindProfile(name) != nullptr;
+}
+
+absl::StatusOr<std::unique_ptr<CompiledPolicy>> CompiledPolicy::Compile(std::string_view file_name,
+                                                                        std::string_view text,
+                                                                        const Taxonomy& taxonomy) {
+  auto error = [file_name](int line, auto&&... what) {
+    return absl::InvalidArgumentError(absl::StrCat(AV(file_name), ":", line, ": ", what...));
+  };
+
+  std::unique_ptr<CompiledPolicy> compiled(new CompiledPolicy());
+  State& s = *compiled->state_;
+  policy::Policy& p = s.proto;
+
+  // Syntax.
+  ParseInfoTree root;
+  {
+    FirstErrorCollector errors;
+    google::protobuf::TextFormat::Parser parser;
+    parser.RecordErrorsTo(&errors);
+    parser.WriteLocationsTo(&root);
+    if (!parser.ParseFromString(std::string(text), &p)) {
+      if (errors.has_error()) {
+        return absl::InvalidArgumentError(absl::StrCat(AV(file_name), ":", errors.line(), ":",
+                                                       errors.column(), ": ", errors.message()));
+      }
+      return error(1, "not a valid menshen.policy.Policy text proto");
+    }
+  }
+  const google::protobuf::Descriptor* policy_d = policy::Policy::descriptor();
+  const google::protobuf::Descriptor* profile_d = policy::Profile::descriptor();
+  const google::protobuf::Descriptor* rule_d = policy::Rule::descriptor();
+  const google::protobuf::Descriptor* template_d = policy::RefusalTemplate::descriptor();
+  const FieldDescriptor* profile_f = Field(policy_d, "profile");
+  const FieldDescriptor* rule_f = Field(profile_d, "rule");
+  const FieldDescriptor* refusal_f = Field(policy_d, "refusal");
+
+  // The taxonomy, by dense index.
+  for (const pack::Category& c : taxonomy.proto().category()) {
+    s.category_index.emplace(c.code(), static_cast<int>(s.categories.size()));
+    if (c.code().size() <= kMaxPackedCode) {
+      s.short_codes.emplace(PackCode(c.code()), static_cast<int>(s.categories.size()));
+    }
+    CategoryInfo& info = s.categories.emplace_back();
+    info.code = c.code();
+    const std::string& en = c.name_en().empty() ? c.name_zh() : c.name_en();
+    const std::string& zh = c.name_zh().empty() ? c.name_en() : c.name_zh();
+    info.name[kZh] = zh.empty() ? c.code() : zh;
+    info.name[kEn] = en.empty() ? c.code() : en;
+  }
+  for (int i = 0; i < taxonomy.proto().category_size(); ++i) {
+    const pack::Category& c = taxonomy.proto().category(i);
+    const int parent = c.parent().empty() ? -1 : s.FindCategory(c.parent());
+    s.categories[i].class_index = parent >= 0 ? parent : i;
+  }
+  const int n_categories = static_cast<int>(s.categories.size());
+  auto is_class = [&s](int c) { return s.categories[c].class_index == c; };
+  // A category or class written as "A1.3", "A1" or "A1.*": its index, or an
+  // error message.
+  auto find_pattern = [&](std::string_view pattern, int* index) -> std::string {
+    std::string_view code = pattern;
+    const bool class_pattern = code.size() > 2 && code.substr(code.size() - 2) == ".*";
+    if (class_pattern) code.remove_suffix(2);
+    *index = s.FindCategory(code);
+    if (*index < 0) {
+      return absl::StrCat("unknown category '", AV(pattern), "' (not in taxonomy ",
+                          taxonomy.proto().version(), ")");
+    }
+    if (class_pattern && !is_class(*index)) {
+      return absl::StrCat("'", AV(pattern), "': ", AV(code), " is a risk, not a class");
+    }
+    return "";
+  };
+
+  // Version.
+  if (p.version().empty()) {
+    return error(Or(LineOf(&root, Field(policy_d, "version")), 1),
+                 "the policy has no version; every decision and audit record reports it");
+  }
+
+  // Refusal templates.
+  for (int l = 0; l < kLocales; ++l) s.templates[l].assign(n_categories + 1, -1);
+  for (int i = 0; i < p.refusal_size(); ++i) {
+    const policy::RefusalTemplate& t = p.refusal(i);
+    const ParseInfoTree* tree = Nested(&root, refusal_f, i);
+    const int line = Or(LineOf(&root, refusal_f, i), 1);
+    int locale = -1;
+    for (int l = 0; l < kLocales; ++l) {
+      if (t.locale() == kLocaleNames[l]) locale = l;
+    }
+    if (locale < 0) {
+      return error(Or(LineOf(tree, Field(template_d, "locale")), line), "refusal template locale '",
+                   t.locale(), "' is not supported (use zh-CN or en)");
+    }
+    int slot = s.StarSlot();
+    if (t.category() != "*") {
+      if (std::string message = find_pattern(t.category(), &slot); !message.empty()) {
+        return error(Or(LineOf(tree, Field(template_d, "category")), line),
+                     "refusal template: ", message, "; use a category, a class or \"*\"");
+      }
+    }
+    if (t.text().empty()) {
+      return error(Or(LineOf(tree, Field(template_d, "text")), line), "refusal template for ",
+                   t.category(), " in ", t.locale(), " has no text");
+    }
+    for (size_t at = t.text().find('{'); at != std::string::npos; at = t.text().find('{', at + 1)) {
+      if (std::string_view(t.text()).substr(at, kCategoryPlaceholder.size()) !=
+          kCategoryPlaceholder) {
+        return error(Or(LineOf(tree, Field(template_d, "text")), line),
+                     "refusal template text has an unknown placeholder; only {category} is "
+                     "replaced");
+      }
+    }
+    int& existing = s.templates[locale][slot];
+    if (existing >= 0) {
+      return error(line, "a second refusal template for ", t.category(), " in ", t.locale(),
+                   " (the first is at line ", LineOf(&root, refusal_f, existing), ")");
+    }
+    existing = i;
+  }
+
+  // Masking and label.
+  {
+    const std::string& c = p.masking().character();
+    char32_t cp;
+    if (!c.empty() && DecodeUtf8(c, 0, &cp) != c.size()) {
+      const ParseInfoTree* tree = Nested(&root, Field(policy_d, "masking"));
+      return error(Or(LineOf(tree, Field(policy::Masking::descriptor(), "character")),
+                      Or(LineOf(&root, Field(policy_d, "masking")), 1)),
+                   "the masking character '", c, "' must be exactly one character (code point)");
+    }
+  }
+  if (p.label().position() != policy::Label::NONE) {
+    if (p.label().text().empty()) {
+      return error(Or(LineOf(&root, Field(policy_d, "label")), 1),
+                   "the label has a position but no text");
+    }
+    s.label_position =
+        p.label().position() == policy::Label::START ? LabelPosition::kStart : LabelPosition::kEnd;
+  }
+
+  // The first category and locale a rule (or profile default) can refuse on
+  // with no template; false when every one has one.
+  auto missing_template = [&](const RuleState& r, int* category, int* locale) {
+    for (int c = 0; c < n_categories; ++c) {
+      if (!r.Matches(c)) continue;
+      for (int l = 0; l < kLocales; ++l) {
+        if (s.ResolveTemplate(c, l) < 0) {
+          *category = c;
+          *locale = l;
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+  auto missing_template_message = [&](int c, int l) {
+    const CategoryInfo& info = s.categories[c];
+    std::string tried = info.code;
+    if (info.class_index != c) absl::StrAppend(&tried, ", ", s.categories[info.class_index].code);
+    return absl::StrCat("category ", info.code, " has no refusal template in locale ",
+                        AV(kLocaleNames[l]), " (looked for ", tried, ", *)");
+  };
+
+  // Profiles and rules.
+  for (int pi = 0; pi < p.profile_size(); ++pi) {
+    const policy::Profile& pp = p.profile(pi);
+    const ParseInfoTree* ptree = Nested(&root, profile_f, pi);
+    const int pline = Or(LineOf(&root, profile_f, pi), 1);
+    if (pp.name().empty()) return error(pline, "a profile has no name");
+    if (const ProfileState* first = s.FindProfile(pp.name()); first != nullptr) {
+      return error(pline, "a second profile named '", pp.name(), "' (the first is at line ",
+                   LineOf(&root, profile_f, static_cast<int>(first - s.profiles.data())), ")");
+    }
+    ProfileState& prof = s.profiles.emplace_back();
+    prof.name = pp.name();
+    prof.default_id = absl::StrCat(pp.name(), "/default");
+    prof.no_hits_id = absl::StrCat(pp.name(), "/no-hits");
+    if (!policy::Action_IsValid(pp.default_action())) {
+      return error(Or(LineOf(ptree, Field(profile_d, "default_action")), pline), "profile '",
+                   pp.name(), "' has an unknown default_action ",
+                   static_cast<int>(pp.default_action()));
+    }
+    prof.default_action = ToAction(pp.default_action());
+
+    for (int ri = 0; ri < pp.rule_size(); ++ri) {
+      const policy::Rule& pr = pp.rule(ri);
+      const ParseInfoTree* rtree = Nested(ptree, rule_f, ri);
+      const int rline = Or(LineOf(ptree, rule_f, ri), pline);
+      auto field_line = [&](const char* name, int index = -1) {
+        return Or(LineOf(rtree, Field(rule_d, name), index), rline);
+      };
+      if (pr.name().empty()) {
+        return error(rline, "a rule of profile '", pp.name(), "' has no name");
+      }
+      if (pr.name() == "default" || pr.name() == "no-hits") {
+        return error(field_line("name"), "rule name '", pr.name(),
+                     "' is reserved: decisions name '", pp.name(), "/", pr.name(),
+                     "' when no rule fires");
+      }
+      for (const RuleState& earlier : prof.rules) {
+        if (earlier.name == pr.name()) {
+          return error(rline, "a second rule named '", pr.name(), "' in profile '", pp.name(),
+                       "' (the first is at line ", earlier.line, ")");
+        }
+      }
+      RuleState r;
+      r.name = pr.name();
+      r.id = absl::StrCat(pp.name(), "/", pr.name());
+      r.line = rline;
+      if (pr.action() == policy::ACTION_UNSPECIFIED) {
+        return error(rline, "rule '", pr.name(), "' has no action");
+      }
+      if (!policy::Action_IsValid(pr.action())) {
+        return error(field_line("action"), "rule '", pr.name(), "' has an unknown action ",
+                     static_cast<int>(pr.action()));
+      }
+      r.action = ToAction(pr.action());
+      if (!policy::Direction_IsValid(pr.direction())) {
+        return error(field_line("direction"), "rule '", pr.name(), "' has an unknown direction ",
+                     static_cast<int>(pr.direction()));
+      }
+      r.direction = pr.direction();
+      if (pr.min_severity() < 0 || pr.min_severity() > 4) {
+        return error(field_line("min_severity"), "rule '", pr.name(), "': min_severity ",
+                     pr.min_severity(), " is outside 0..4");
+      }
+      r.min_severity = std::max(1, pr.min_severity());  // every hit has severity >= 1
+      if (pr.min_score() < 0) {
+        return error(field_line("min_score"), "rule '", pr.name(), "': min_score ", pr.min_score(),
+                     " is negative");
+      }
+      r.min_score = pr.min_score();
+      if (pr.min_hits() < 0) {
+        return error(field_line("min_hits"), "rule '", pr.name(), "': min_hits ", pr.min_hits(),
+                     " is negative");
+      }
+      r.min_hits = std::max(1, pr.min_hits());
+      r.all_categories = pr.categories().empty();
+      if (!r.all_categories) r.matches.assign(n_categories, 0);
+      for (int ci = 0; ci < pr.categories_size(); ++ci) {
+        const std::string& pattern = pr.categories(ci);
+        if (pattern == "*") {
+          return error(field_line("categories", ci), "rule '", pr.name(),
+                       "': \"*\" is not a category; leave categories empty to match every one");
+        }
+        int index;
+        if (std::string message = find_pattern(pattern, &index); !message.empty()) {
+          return error(field_line("categories", ci), "rule '", pr.name(), "': ", message);
+        }
+        for (int c = 0; c < n_categories; ++c) {
+          if (c == index || (is_class(index) && s.categories[c].class_index == index)) {
+            r.matches[c] = 1;
+          }
+        }
+      }
+      for (const RuleState& earlier : prof.rules) {
+        if (Preempts(earlier, r)) {
+          return error(rline, "rule '", pr.name(), "' is unreachable: rule '", earlier.name,
+                       "' (line ", earlier.line, ") always fires first");
+        }
+      }
+      if (NeedsRefusal(r.action)) {
+        int c, l;
+        if (missing_template(r, &c, &l)) {
+          return error(rline, "rule '", pr.name(), "' can ",
+                       r.action == Action::kBlock ? "BLOCK" : "REFUSE", " but ",
+                       missing_template_message(c, l));
+        }
+      }
+      prof.rules.push_back(std::move(r));
+    }
+    if (NeedsRefusal(prof.default_action)) {
+      RuleState every;  // the default decides on any hit
+      int c, l;
+      if (missing_template(every, &c, &l)) {
+        return error(Or(LineOf(ptree, Field(profile_d, "default_action")), pline), "profile '",
+                     pp.name(), "' has default_action ",
+                     prof.default_action == Action::kBlock ? "BLOCK" : "REFUSE", " but ",
+                     missing_template_message(c, l));
+      }
+    }
+  }
+
+  // The default profile.
+  if (p.default_profile().empty()) {
+    return error(1,
+                 "default_profile is not set; it names the profile used when a request names none");
+  }
+  const ProfileState* default_profile = s.FindProfile(p.default_profile());
+  if (default_profile == nullptr) {
+    return error(Or(LineOf(&root, Field(policy_d, "default_profile")), 1), "default_profile '",
+                 p.default_profile(), "' names no profile of this policy");
+  }
+  s.default_profile = static_cast<size_t>(default_profile - s.profiles.data());
+
+  // Every category's refusal, rendered once.
+  for (int l = 0; l < kLocales; ++l) {
+    s.refusals[l].resize(n_categories);
+    for (int c = 0; c < n_categories; ++c) {
+      const int t = s.ResolveTemplate(c, l);
+      Render(t >= 0 ? std::string_view(p.refusal(t).text()) : kLastResortRefusal[l],
+             s.categories[c].name[l], &s.refusals[l][c]);
+    }
+  }
+  return compiled;
+}
+
+absl::Status CompiledPolicy::Decide(std::string_view text, Direction direction,
+                                    std::string_view profile, std::string_view locale,
+                                    Decision* decision) const {
+  const State& s = *state_;
+  const ProfileState* prof =
+      profile.empty() ? &s.profiles[s.default_profile] : s.FindProfile(profile);
+  if (prof == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the policy has no profile '", AV(profile), "'"));
+  }
+  decision->profile.assign(prof->name);
+  decision->policy_version = s.proto.version();
+  if (direction == Direction::kOutput && s.label_position != LabelPosition::kNone) {
+    decision->label.assign(s.proto.label().text());
+    decision->label_position = s.label_position;
+  } else {
+    decision->label.clear();
+    decision->label_position = LabelPosition::kNone;
+  }
+  const std::vector<Hit>& hits = decision->hits;
+  MaskSpans(text, hits, s.proto.masking(), &decision->masked);
+  decision->refusal.clear();
+  if (hits.empty()) {
+    decision->action = Action::kAllow;
+    decision->rule.assign(prof->no_hits_id);
+    return absl::OkStatus();
+  }
+
+  // Which hit names the refusal: the most severe, then the earliest.
+  auto better = [&hits](size_t a, size_t b) {
+    return hits[a].severity > hits[b].severity ||
+           (hits[a].severity == hits[b].severity && hits[a].start < hits[b].start);
+  };
+  absl::InlinedVector<int, 32> category(hits.size());
+  for (size_t i = 0; i < hits.size(); ++i) category[i] = s.FindCategory(hits[i].category);
+
+  const policy::Direction dir = direction == Direction::kInput ? policy::INPUT : policy::OUTPUT;
+  const RuleState* fired = nullptr;
+  size_t deciding = 0;
+  for (const RuleState& r : prof->rules) {
+    if (r.direction != policy::ANY_DIRECTION && r.direction != dir) continue;
+    int count = 0;
+    int64_t score = 0;
+    size_t best = 0;
+    for (size_t i = 0; i < hits.size(); ++i) {
+      if (hits[i].severity < r.min_severity || !r.Matches(category[i])) continue;
+      if (count == 0 || better(i, best)) best = i;
+      ++count;
+      score += hits[i].severity;
+    }
+    if (count >= r.min_hits && score >= r.min_score) {
+      fired = &r;
+      deciding = best;
+      break;
+    }
+  }
+  if (fired != nullptr) {
+    decision->action = fired->action;
+    decision->rule.assign(fired->id);
+  } else {
+    decision->action = prof->default_action;
+    decision->rule.assign(prof->default_id);
+    for (size_t i = 1; i < hits.size(); ++i) {
+      if (better(i, deciding)) deciding = i;
+    }
+  }
+  if (NeedsRefusal(decision->action)) {
+    const int l = locale.empty() ? DominantScriptLocale(text) : RequestedLocale(locale);
+    const int c = category[deciding];
+    if (c >= 0) {
+      decision->refusal.assign(s.refusals[l][c]);
+    } else {
+      const int t = s.ResolveTemplate(-1, l);
+      Render(t >= 0 ? std::string_view(s.proto.refusal(t).text()) : kLastResortRefusal[l],
+             hits[deciding].category, &decision->refusal);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace menshen::internal
