@@ -123,7 +123,7 @@ int DominantScriptLocale(std::string_view text) {
       i += 3;
       continue;
     }
-    const size_t n = DecodeUtf8At(text, i, &cp);
+    const size_t n = DecodeUtf8(text, i, &cp);
     if (n == 0) {
       ++i;
       continue;

@@ -14,7 +14,7 @@ size_t CharacterStart(std::string_view text, size_t i, size_t floor) {
   for (size_t back = 1; back <= 3 && i >= floor + back; ++back) {
     const unsigned char b = static_cast<unsigned char>(text[i - back]);
     if ((b & 0xC0) == 0x80) continue;  // another continuation byte
-    return DecodeUtf8At(text, i - back, &cp) > back ? i - back : i;
+    return DecodeUtf8(text, i - back, &cp) > back ? i - back : i;
   }
   return i;
 }

@@ -447,33 +447,6 @@ TEST(MaskSpans, OneCharacterPerCodePointAndMergedOverlaps) {
   EXPECT_EQ(out, "******");
 }
 
-// The inline decoder used by masking and the script count agrees with the
-// library's reference decoder on every lead byte and continuation pattern.
-TEST(MaskSpans, InlineDecoderAgreesWithDecodeUtf8) {
-  const unsigned char tails[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F,
-                                 0xA0, 0xBF, 0xC0, 0xE5, 0xF4, 0xFF};
-  std::string s(4, '\0');
-  for (int b0 = 0; b0 < 256; ++b0) {
-    for (int b1 = 0; b1 < 256; ++b1) {
-      for (unsigned char b2 : tails) {
-        for (unsigned char b3 : tails) {
-          s[0] = static_cast<char>(b0), s[1] = static_cast<char>(b1);
-          s[2] = static_cast<char>(b2), s[3] = static_cast<char>(b3);
-          for (size_t len = 1; len <= 4; ++len) {
-            const std::string_view v(s.data(), len);
-            char32_t want = 0, got = 0;
-            const size_t n = DecodeUtf8(v, 0, &want);
-            ASSERT_EQ(DecodeUtf8At(v, 0, &got), n)
-                << b0 << " " << b1 << " " << int{b2} << " " << len;
-            if (n != 0) {
-              ASSERT_EQ(got, want);
-            }
-          }
-        }
-      }
-    }
-  }
-}
 
 // MaskSpans agrees with a plain reference on random bytes and spans.
 TEST(MaskSpans, MatchesAReferenceOnRandomInput) {
