@@ -41,10 +41,12 @@ class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
 }  // namespace
 
 absl::Status ParseTextProto(std::string_view file_name, std::string_view content,
-                            google::protobuf::Message* message) {
+                            google::protobuf::Message* message,
+                            google::protobuf::TextFormat::ParseInfoTree* locations) {
   FirstErrorCollector errors;
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
+  if (locations != nullptr) parser.WriteLocationsTo(locations);
   if (!parser.ParseFromString(std::string(content), message)) {
     if (errors.has_error()) {
       return absl::InvalidArgumentError(absl::StrCat(

@@ -10,9 +10,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "lib/base/absl_view.h"
+#include "lib/base/text_proto.h"
 #include "lib/base/utf8.h"
 #include "lib/policy/mask.h"
 #include "lib/policy/utf8_scan.h"
@@ -38,28 +38,6 @@ constexpr std::string_view kLastResortRefusal[kLocales] = {
     "Sorry, I can't help with this request.",
 };
 
-// Keeps the first syntax error; protobuf reports 0-based lines and columns.
-class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    if (has_error_) return;
-    has_error_ = true;
-    line_ = line + 1;
-    column_ = column + 1;
-    message_ = message;
-  }
-  bool has_error() const { return has_error_; }
-  int line() const { return line_; }
-  int column() const { return column_; }
-  const std::string& message() const { return message_; }
-
- private:
-  bool has_error_ = false;
-  int line_ = 0;
-  int column_ = 0;
-  std::string message_;
-};
 
 // Lines of the parsed file, for errors. Lines are 1-based; 0 means unknown
 // (the field was not written), and Or() picks the enclosing element's line.
@@ -285,18 +263,8 @@ absl::StatusOr<std::unique_ptr<CompiledPolicy>> CompiledPolicy::Compile(std::str
 
   // Syntax.
   ParseInfoTree root;
-  {
-    FirstErrorCollector errors;
-    google::protobuf::TextFormat::Parser parser;
-    parser.RecordErrorsTo(&errors);
-    parser.WriteLocationsTo(&root);
-    if (!parser.ParseFromString(std::string(text), &p)) {
-      if (errors.has_error()) {
-        return absl::InvalidArgumentError(absl::StrCat(AV(file_name), ":", errors.line(), ":",
-                                                       errors.column(), ": ", errors.message()));
-      }
-      return error(1, "not a valid menshen.policy.Policy text proto");
-    }
+  if (absl::Status syntax = ParseTextProto(file_name, text, &p, &root); !syntax.ok()) {
+    return syntax;
   }
   const google::protobuf::Descriptor* policy_d = policy::Policy::descriptor();
   const google::protobuf::Descriptor* profile_d = policy::Profile::descriptor();
