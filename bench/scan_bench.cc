@@ -29,6 +29,7 @@
 #include "bench/bench_corpus.h"
 #include "lib/pack/loader.h"
 #include "lib/normalize/normalizer.h"
+#include "menshen/audit.h"
 #include "menshen/decision.h"
 #include "menshen/engine.h"
 #include "menshen/pack.h"
@@ -204,6 +205,58 @@ void BM_RawHyperscan(benchmark::State& state, CorpusKind kind) {
   state.counters["matches"] = static_cast<double>(matches);
 }
 
+// Seconds for `iterations` passes of `engine` over every prompt.
+double TimeChecks(const Engine& engine, const std::vector<std::string_view>& prompts,
+                  int64_t iterations) {
+  Decision decision;
+  const Clock::time_point start = Clock::now();
+  for (int64_t i = 0; i < iterations; ++i) {
+    for (std::string_view p : prompts) (void)engine.Check(p, Direction::kInput, &decision);
+  }
+  return SecondsSince(start);
+}
+
+// The audit hook with the JSON-lines sink (blocking queue, a temp file): the
+// same 2 KB prompts as BM_EngineCheckPrompts through an engine that audits
+// every decision. vs_unaudited = time without the hook / time with it, the
+// unaudited pass run right after for as many iterations. The writer thread
+// runs on the second core; its CPU time is not in the ratio, its stalls are.
+void BM_EngineCheckPromptsAudited(benchmark::State& state, CorpusKind kind) {
+  const std::string* text = nullptr;
+  const Setup* s = Prepare(state, kind, &text);
+  if (s == nullptr) return;
+  const std::vector<std::string_view> prompts = SplitPrompts(*text, kPromptBytes);
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "menshen-bench-audit.jsonl").string();
+  std::filesystem::remove(path);
+  JsonlAuditSink::Options sink_options;
+  sink_options.path = path;
+  absl::StatusOr<std::unique_ptr<JsonlAuditSink>> sink = JsonlAuditSink::Open(sink_options);
+  if (!sink.ok()) {
+    state.SkipWithError(std::string(sink.status().message()).c_str());
+    return;
+  }
+  EngineOptions options;
+  options.audit_hook = (*sink)->Hook();
+  absl::StatusOr<std::shared_ptr<const Engine>> audited = Engine::Create(s->engine->packs(), options);
+  if (!audited.ok()) {
+    state.SkipWithError(std::string(audited.status().message()).c_str());
+    return;
+  }
+  const Clock::time_point start = Clock::now();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(TimeChecks(**audited, prompts, 1));
+  }
+  (void)(*sink)->Flush();
+  const double audited_s = SecondsSince(start);
+  const double plain_s = TimeChecks(*s->engine, prompts, state.iterations());
+  (void)(*sink)->Close();
+  state.counters["records"] = static_cast<double>((*sink)->counters().written);
+  std::filesystem::remove(path);
+  SetBytes(state, text->size());
+  state.counters["vs_unaudited"] = plain_s / audited_s;
+}
+
 // Where the scan cost comes from: the raw database over the folded text, and
 // the pack's (folded-term) database over the raw and the folded text.
 void ScanWith(benchmark::State& state, CorpusKind kind, bool pack_db, bool folded) {
@@ -369,6 +422,7 @@ BENCHMARK_CAPTURE(BM_Normalize, mixed, CorpusKind::kMixed);
 BENCHMARK_CAPTURE(BM_RawDbFoldedText, zh, CorpusKind::kZh);
 BENCHMARK_CAPTURE(BM_PackDbRawText, zh, CorpusKind::kZh);
 BENCHMARK_CAPTURE(BM_PackDbFoldedText, zh, CorpusKind::kZh);
+BENCHMARK_CAPTURE(BM_EngineCheckPromptsAudited, zh, CorpusKind::kZh);
 BENCHMARK(BM_Prompt2KB);
 BENCHMARK(BM_RawPrompt2KB);
 

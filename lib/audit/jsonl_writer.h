@@ -25,7 +25,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "google/protobuf/util/json_util.h"
 #include "lib/audit/audit.pb.h"
 #include "menshen/audit.h"
 
@@ -67,7 +66,6 @@ class JsonlWriter {
   void NoteError(absl::Status error);
 
   const Options options_;
-  const google::protobuf::util::JsonPrintOptions print_;
 
   // Guarded by mu_.
   std::mutex mu_;
