@@ -236,6 +236,9 @@ TEST(Cli, ErrorsAreOneLineAndNonZero) {
   EXPECT_EQ(RunCli(dir, "scan --direction sideways").status, 2);
   EXPECT_EQ(RunCli(dir, "frobnicate").status, 2);
   EXPECT_EQ(RunCli(dir, "scan " + (dir / "no-such-file")).status, 2);
+  r = RunCli(dir, "scan " + dir.path());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("is a directory"));
   EXPECT_EQ(RunCli(dir, "pack build").status, 2);
 }
 

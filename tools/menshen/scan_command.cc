@@ -1,5 +1,8 @@
 // menshen scan: one JSON object per input text, in input order.
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -259,14 +262,24 @@ int Scan(const std::vector<std::string>& args) {
       files.push_back(nullptr);
       continue;
     }
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      return Fail(kExitUsage, "scan: " + path + " is a directory, not a file of texts");
+    }
     auto f = std::make_unique<std::ifstream>(path, std::ios::binary);
-    if (!*f) return Fail(kExitUsage, "scan: cannot open " + path);
+    if (!*f) return Fail(kExitUsage, "scan: cannot open " + path + ": " + std::strerror(errno));
     files.push_back(std::move(f));
   }
   std::ios::sync_with_stdio(false);
   Scanner scanner(*std::move(engine), parsed);
   for (size_t i = 0; i < files.size(); ++i) {
-    scanner.ScanStream(files[i] ? *files[i] : std::cin, parsed.inputs[i]);
+    std::istream& in = files[i] ? *files[i] : std::cin;
+    scanner.ScanStream(in, parsed.inputs[i]);
+    if (in.bad()) {
+      return Fail(kExitBadInput, "scan: read error in " +
+                                     (parsed.inputs[i] == "-" ? std::string("stdin")
+                                                              : parsed.inputs[i]));
+    }
   }
   std::cout.flush();
   if (!std::cout) return Fail(kExitBadInput, "scan: could not write the results");
