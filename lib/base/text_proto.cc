@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/base/absl_view.h"
+#include "lib/base/utf8.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
@@ -43,6 +44,18 @@ class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
 absl::Status ParseTextProto(std::string_view file_name, std::string_view content,
                             google::protobuf::Message* message,
                             google::protobuf::TextFormat::ParseInfoTree* locations) {
+  // Protobuf would accept invalid UTF-8 in string fields here and log about
+  // it when the message is serialised; refuse it up front, with its line.
+  char32_t cp;
+  for (size_t i = 0, line = 1; i < content.size();) {
+    const size_t n = DecodeUtf8(content, i, &cp);
+    if (n == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(AV(file_name), ":", line, ": not valid UTF-8"));
+    }
+    line += content[i] == '\n';
+    i += n;
+  }
   FirstErrorCollector errors;
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);

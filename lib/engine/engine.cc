@@ -58,7 +58,9 @@ void BuildAuditRecord(const EngineState& state, std::string_view text,
   record->mutable_time()->set_seconds(seconds);
   record->mutable_time()->set_nanos(
       static_cast<int32_t>((now - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
-  record->set_request_id(std::string(request.request_id));
+  // Records are protobuf messages, whose strings must be UTF-8.
+  record->set_request_id(IsValidUtf8(request.request_id) ? std::string(request.request_id)
+                                                         : SanitizeUtf8(request.request_id));
   record->set_direction(std::string(DirectionName(request.direction)));
   record->set_profile(d.profile);
   record->set_action(std::string(ActionName(d.action)));

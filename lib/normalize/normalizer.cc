@@ -271,9 +271,11 @@ void FoldPass(std::string_view input, FoldedText* out) {
     if (b0 < 0x80) {
       if (!kSkipNoise || pending > kMaxNoiseRun) {
         // No noise run open and ASCII has no Han: fold a stretch 1:1.
+        // Without offsets b and e are null: no pointer may be formed from them.
         const size_t k = FoldAscii<kOffsets>(in + i, std::min(n - i, limit - o),
-                                   static_cast<uint32_t>(i), t + o, b + o,
-                                   e + o);
+                                             static_cast<uint32_t>(i), t + o,
+                                             kOffsets ? b + o : nullptr,
+                                             kOffsets ? e + o : nullptr);
         i += k;
         o += k;
       } else {

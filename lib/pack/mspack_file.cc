@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/stubs/logging.h"
 #include "lib/base/sha256.h"
 
 namespace menshen::internal {
@@ -85,6 +86,10 @@ absl::StatusOr<DecodedMspack> DecodeMspack(std::string_view bytes, std::string_v
         absl::StrCat(who, ": corrupt .mspack: the payload does not match its SHA-256"));
   }
   DecodedMspack out;
+  // A damaged payload with a valid checksum can hold invalid UTF-8 in string
+  // fields; protobuf then logs to stderr before failing, and a library must
+  // not print. The silencer holds protobuf's logging for the parse.
+  google::protobuf::LogSilencer quiet;
   if (!out.pack.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return absl::DataLossError(absl::StrCat(who, ": corrupt .mspack: the payload does not parse"));
   }

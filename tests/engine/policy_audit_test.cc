@@ -148,6 +148,11 @@ TEST_F(PolicyAuditTest, EveryDecisionIsAuditedWithVersions) {
   EXPECT_EQ(records[1].action(), "ALLOW");
   EXPECT_EQ(records[1].direction(), "input");
 
+  request.request_id = "bad\xff";
+  records.clear();
+  ASSERT_TRUE(engine->Check("clean", request, &d).ok());
+  EXPECT_EQ(records[0].request_id(), "bad\xEF\xBF\xBD");
+
   options.audit_include_text = true;
   records.clear();
   auto with_text = Make(options);

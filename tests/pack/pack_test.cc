@@ -73,7 +73,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "default_severity: 9 }",
                   {{"t.tsv", "abc\tA1.8\n"}}, "default_severity 9 is not 1 to 4"},
         ErrorCase{"empty_pack", Manifest(), {{"terms.tsv", "# nothing here\n\n"}},
-                  "the pack has no entries"}),
+                  "the pack has no entries"},
+        ErrorCase{"manifest_not_utf8", "name: \"x\"\ndescription: \"\xff\"\n", {},
+                  "pack.textproto:2: not valid UTF-8"}),
     [](const auto& info) { return info.param.label; });
 
 INSTANTIATE_TEST_SUITE_P(
