@@ -9,6 +9,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "lib/base/utf8.h"
 
 namespace menshen::testing {
 
@@ -35,6 +36,13 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// UTF-8 of one code point (lib/base's encoder).
+inline std::string Utf8(char32_t c) {
+  std::string s;
+  internal::AppendUtf8(c, &s);
+  return s;
+}
 
 inline void WriteFile(const std::string& path, const std::string& content) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());

@@ -15,10 +15,13 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "tests/test_util.h"
 #include "lib/audit/audit.pb.h"
 
 namespace menshen {
 namespace {
+
+using ::menshen::testing::Utf8;
 
 using ::menshen::audit::AuditHit;
 using ::menshen::audit::AuditPack;
@@ -43,25 +46,6 @@ std::string FastJson(const AuditRecord& record) {
   return json;
 }
 
-std::string Utf8(uint32_t cp) {
-  std::string s;
-  if (cp < 0x80) {
-    s += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    s += static_cast<char>(0xc0 | (cp >> 6));
-    s += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    s += static_cast<char>(0xe0 | (cp >> 12));
-    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    s += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    s += static_cast<char>(0xf0 | (cp >> 18));
-    s += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    s += static_cast<char>(0x80 | (cp & 0x3f));
-  }
-  return s;
-}
 
 // Shows bytes outside printable ASCII as [XX] so that failures are readable.
 std::string Visible(const std::string& s) {

@@ -22,6 +22,8 @@
 namespace menshen {
 namespace {
 
+using ::menshen::testing::Utf8;
+
 using ::menshen::testing::Manifest;
 using ::menshen::testing::WritePack;
 
@@ -366,21 +368,6 @@ std::vector<std::string> CodePoints(std::string_view s) {
   return out;
 }
 
-// UTF-8 of a code point in the BMP.
-std::string Utf8(char32_t c) {
-  std::string out;
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-  return out;
-}
 
 class Evader {
  public:

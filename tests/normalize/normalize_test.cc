@@ -8,32 +8,16 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/test_util.h"
 #include "lib/normalize/normalizer.h"
 
 namespace menshen::internal {
 namespace {
 
+using ::menshen::testing::Utf8;
+
 using Span = std::pair<uint32_t, uint32_t>;
 
-std::string Utf8(char32_t c) {
-  std::string s;
-  if (c < 0x80) {
-    s += static_cast<char>(c);
-  } else if (c < 0x800) {
-    s += static_cast<char>(0xC0 | (c >> 6));
-    s += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    s += static_cast<char>(0xE0 | (c >> 12));
-    s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    s += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    s += static_cast<char>(0xF0 | (c >> 18));
-    s += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    s += static_cast<char>(0x80 | (c & 0x3F));
-  }
-  return s;
-}
 
 bool IsLead(char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; }
 
@@ -70,39 +54,6 @@ std::vector<Span> CheckedSpans(std::string_view input, const FoldedText& f) {
   return spans;
 }
 
-// Whether s is well-formed UTF-8 (Unicode table 3-7).
-bool ValidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t i = 0, n = s.size();
-  while (i < n) {
-    unsigned b0 = p[i];
-    size_t need = 0;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (b0 < 0x80) {
-      ++i;
-      continue;
-    } else if (b0 >= 0xC2 && b0 <= 0xDF) {
-      need = 1;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-      need = 2;
-      if (b0 == 0xE0) lo = 0xA0;
-      if (b0 == 0xED) hi = 0x9F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-      need = 3;
-      if (b0 == 0xF0) lo = 0x90;
-      if (b0 == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    for (size_t k = 1; k <= need; ++k) {
-      if (i + k >= n || p[i + k] < lo || p[i + k] > hi) return false;
-      lo = 0x80;
-      hi = 0xBF;
-    }
-    i += need + 1;
-  }
-  return true;
-}
 
 struct FoldCase {
   const char* name;
@@ -231,7 +182,7 @@ TEST(FoldTest, Table) {
     SCOPED_TRACE(c.name);
     Fold(c.input, FoldOptions(), &f);
     EXPECT_EQ(f.text, c.folded);
-    EXPECT_TRUE(ValidUtf8(f.text));
+    EXPECT_TRUE(IsValidUtf8(f.text));
     EXPECT_EQ(CheckedSpans(c.input, f), c.spans);
     EXPECT_EQ(f.invalid_sequences, c.invalid);
     EXPECT_EQ(FoldKindNames(Explain(c.input)), FoldKindNames(c.kinds));
@@ -318,7 +269,7 @@ TEST(FoldTest, LongExpansionsGrowTheBuffers) {
   FoldedText f;
   Fold(input, FoldOptions(), &f);
   EXPECT_GT(f.text.size(), input.size() * 5);
-  EXPECT_TRUE(ValidUtf8(f.text));
+  EXPECT_TRUE(IsValidUtf8(f.text));
   std::vector<Span> spans = CheckedSpans(input, f);
   EXPECT_EQ(spans.front(), Span(0, 3));
   EXPECT_EQ(spans.back(), Span(input.size() - 3, input.size()));
@@ -334,7 +285,7 @@ TEST(FoldTest, IdempotentForEveryCodePoint) {
     for (const std::string& s :
          {Utf8(c), "卖" + Utf8(c) + "淫", "a" + Utf8(c) + "b"}) {
       Fold(s, options, &once);
-      ASSERT_TRUE(ValidUtf8(once.text)) << std::hex << c;
+      ASSERT_TRUE(IsValidUtf8(once.text)) << std::hex << c;
       Fold(once.text, options, &twice);
       ASSERT_EQ(twice.text, once.text) << "U+" << std::hex << c;
     }
@@ -429,7 +380,7 @@ TEST(FoldPropertyTest, RandomBytes) {
     }
     for (const FoldOptions& options : {FoldOptions(), exact}) {
       Fold(s, options, &f);
-      ASSERT_TRUE(ValidUtf8(f.text));
+      ASSERT_TRUE(IsValidUtf8(f.text));
       const std::vector<Span> spans = CheckedSpans(s, f);
       size_t k = 0;
       for (const Span& span : spans) {
