@@ -21,6 +21,7 @@
 #include "menshen/decision.h"
 #include "menshen/pack.h"
 #include "menshen/policy.h"
+#include "menshen/stream.h"
 
 namespace menshen {
 
@@ -70,6 +71,17 @@ class Engine : public std::enable_shared_from_this<Engine> {
   absl::StatusOr<Decision> Check(std::string_view text, Direction direction) const;
   // Into a reused Decision, so a server loop keeps its buffers.
   absl::Status Check(std::string_view text, Direction direction, Decision* decision) const;
+
+  // Opens a stream that checks a text arriving in chunks (see stream.h).
+  // Errors: kInvalidArgument for a profile the policy lacks. Streams come from
+  // a pool: opening one allocates nothing in steady state.
+  absl::StatusOr<std::unique_ptr<Stream>> OpenStream(const CheckRequest& request) const;
+  // The most input bytes a stream holds back before it can release them:
+  // derived from the longest pattern after folding (regexes by their maximum
+  // width), noise skipping and word-boundary look-ahead, as UTF-8 of at most
+  // 4 bytes per code point. Ignorable code points (which fold to nothing) add
+  // to it while they last; see docs/streaming.md.
+  size_t stream_holdback_bytes() const;
 
   const std::vector<std::shared_ptr<const Pack>>& packs() const;
   const Policy& policy() const;
