@@ -32,6 +32,10 @@ class EngineState;
 struct EngineOptions {
   // Texts longer than this are refused with kResourceExhausted before any work.
   size_t max_input_bytes = size_t{16} << 20;
+  // A stream that has to hold back more than this many bytes (a match still
+  // growing, or a long run of ignorable characters inside a possible term) is
+  // cut with kResourceExhausted rather than buffer without limit.
+  size_t max_stream_holdback_bytes = size_t{64} << 10;
   // Compute Hit::foldings (costs a refold of each hit's span).
   bool explain = false;
   // The policy that turns hits into actions; null means Policy::Default().
@@ -73,15 +77,20 @@ class Engine : public std::enable_shared_from_this<Engine> {
   absl::Status Check(std::string_view text, Direction direction, Decision* decision) const;
 
   // Opens a stream that checks a text arriving in chunks (see stream.h).
-  // Errors: kInvalidArgument for a profile the policy lacks. Streams come from
-  // a pool: opening one allocates nothing in steady state.
+  // Errors: kInvalidArgument for a profile the policy lacks;
+  // kFailedPrecondition when a pack has a regex of unbounded width (the
+  // message names it). The first stream of an engine compiles its streaming
+  // databases; later ones come from a pool and allocate nothing in steady
+  // state.
   absl::StatusOr<std::unique_ptr<Stream>> OpenStream(const CheckRequest& request) const;
-  // The most input bytes a stream holds back before it can release them:
-  // derived from the longest pattern after folding (regexes by their maximum
-  // width), noise skipping and word-boundary look-ahead, as UTF-8 of at most
-  // 4 bytes per code point. Ignorable code points (which fold to nothing) add
-  // to it while they last; see docs/streaming.md.
-  size_t stream_holdback_bytes() const;
+  // The most input bytes a stream holds back before it can release them (an
+  // upper bound; docs/streaming.md derives it): from the longest pattern
+  // after folding (regexes by their maximum width), the look-around of flags
+  // and validators, and noise skipping. Ignorable code points, which fold to
+  // nothing, and regex matches that overlap in a chain add to it while they
+  // last, up to EngineOptions::max_stream_holdback_bytes. Errors as
+  // OpenStream's: a pack regex of unbounded width cannot stream.
+  absl::StatusOr<size_t> stream_holdback_bytes() const;
 
   const std::vector<std::shared_ptr<const Pack>>& packs() const;
   const Policy& policy() const;

@@ -59,10 +59,11 @@ class Stream {
   // kFailedPrecondition.
   absl::Status Finish(std::string* released);
 
-  // The decision so far. After Finish() or a cut it is final: hits, action,
-  // rule, masked (the text released, complete), refusal and label as in block
-  // mode. Before that, `masked` is empty and the action is the policy's
-  // verdict on the hits confirmed so far.
+  // The decision so far: the policy's verdict on the hits confirmed so far.
+  // After Finish() or a cut it is final: hits, action, rule, refusal and label
+  // as in block mode. `masked` stays empty: the masked text is what the
+  // stream released, which the caller has (a stream does not keep it, so its
+  // memory stays bounded).
   const Decision& decision() const;
 
   // Whether REFUSE or BLOCK cut the stream; then cut_offset() is the byte
@@ -82,6 +83,8 @@ class Stream {
   // Heap bytes this stream holds now (Hyperscan stream state, held-back text
   // and folded window, hit list).
   size_t memory_bytes() const;
+  // The most input bytes this stream has held back unreleased at once.
+  size_t max_held_bytes() const;
 
   explicit Stream(std::unique_ptr<internal::StreamState> state);  // internal
 

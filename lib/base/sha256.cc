@@ -19,6 +19,29 @@ Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
 
 Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
 
+void Sha256::Reset() {
+  if (ctx_ == nullptr) ctx_ = EVP_MD_CTX_new();
+  if (ctx_ != nullptr &&
+      EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+    ctx_ = nullptr;
+  }
+}
+
+void Sha256::CopyFrom(const Sha256& other) {
+  if (other.ctx_ == nullptr) {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+    ctx_ = nullptr;
+    return;
+  }
+  if (ctx_ == nullptr) ctx_ = EVP_MD_CTX_new();
+  if (ctx_ != nullptr && EVP_MD_CTX_copy_ex(static_cast<EVP_MD_CTX*>(ctx_),
+                                            static_cast<const EVP_MD_CTX*>(other.ctx_)) != 1) {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+    ctx_ = nullptr;
+  }
+}
+
 void Sha256::Update(std::string_view bytes) {
   if (ctx_ != nullptr &&
       EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), bytes.data(), bytes.size()) != 1) {

@@ -21,6 +21,10 @@ class Sha256 {
 
   void Update(std::string_view bytes);
   Sha256Digest Finish();
+  // Starts a new digest (also after Finish).
+  void Reset();
+  // Continues from `other`'s state (for forked streams).
+  void CopyFrom(const Sha256& other);
 
  private:
   void* ctx_;  // EVP_MD_CTX, kept opaque so OpenSSL headers stay here

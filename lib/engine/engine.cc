@@ -9,9 +9,11 @@
 #include "lib/base/absl_view.h"
 #include "lib/base/sha256.h"
 #include "lib/base/utf8.h"
+#include "lib/engine/audit_record.h"
 #include "lib/engine/engine_state.h"
 #include "lib/normalize/normalizer.h"
 #include "lib/policy/compiled_policy.h"
+#include "lib/stream/stream_state.h"
 
 namespace menshen {
 namespace internal {
@@ -46,50 +48,38 @@ void EngineState::Release(std::unique_ptr<ScanState> state) {
   if (pool_.size() < kMaxPooledStates) pool_.push_back(std::move(state));
 }
 
-namespace {
+EngineState::EngineState() = default;
+EngineState::~EngineState() = default;
 
-// Fills `record` (reused: Clear keeps its allocations) for one decision.
-void BuildAuditRecord(const EngineState& state, std::string_view text,
-                      const CheckRequest& request, const Decision& d,
-                      audit::AuditRecord* record) {
-  record->Clear();
-  const absl::Time now = absl::Now();
-  const int64_t seconds = absl::ToUnixSeconds(now);
-  record->mutable_time()->set_seconds(seconds);
-  record->mutable_time()->set_nanos(
-      static_cast<int32_t>((now - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
-  // Records are protobuf messages, whose strings must be UTF-8.
-  record->set_request_id(IsValidUtf8(request.request_id) ? std::string(request.request_id)
-                                                         : SanitizeUtf8(request.request_id));
-  record->set_direction(std::string(DirectionName(request.direction)));
-  record->set_profile(d.profile);
-  record->set_action(std::string(ActionName(d.action)));
-  record->set_rule(d.rule);
-  for (const Hit& h : d.hits) {
-    audit::AuditHit* out = record->add_hits();
-    out->set_entry_id(std::string(h.entry_id));
-    out->set_category(std::string(h.category));
-    out->set_severity(h.severity);
-    out->set_start(h.start);
-    out->set_end(h.end);
-  }
-  for (const auto& pack : state.packs) {
-    audit::AuditPack* out = record->add_packs();
-    out->set_name(pack->info().name);
-    out->set_version(pack->info().version);
-    out->set_sha256(pack->info().artefact_sha256);
-  }
-  record->set_policy_version(std::string(d.policy_version));
-  record->set_fold_version(std::string(FoldVersion()));
-  record->set_input_length(text.size());
-  record->set_input_sha256(DigestToHex(Sha256Of(text)));
-  record->set_invalid_utf8(d.invalid_utf8);
-  if (state.options.audit_include_text) {
-    record->set_text(d.invalid_utf8 ? SanitizeUtf8(text) : std::string(text));
-  }
+absl::StatusOr<const StreamDatabases*> EngineState::GetStreamDatabases() const {
+  std::call_once(stream_once_, [this] {
+    absl::StatusOr<std::unique_ptr<StreamDatabases>> dbs = StreamDatabases::Build(loaded);
+    if (dbs.ok()) {
+      stream_dbs_ = *std::move(dbs);
+    } else {
+      stream_status_ = dbs.status();
+    }
+  });
+  if (!stream_status_.ok()) return stream_status_;
+  return stream_dbs_.get();
 }
 
-}  // namespace
+std::unique_ptr<StreamState> EngineState::AcquireStream() const {
+  {
+    std::lock_guard<std::mutex> lock(stream_mu_);
+    if (!stream_pool_.empty()) {
+      std::unique_ptr<StreamState> state = std::move(stream_pool_.back());
+      stream_pool_.pop_back();
+      return state;
+    }
+  }
+  return std::make_unique<StreamState>();
+}
+
+void EngineState::ReleaseStream(std::unique_ptr<StreamState> state) const {
+  std::lock_guard<std::mutex> lock(stream_mu_);
+  if (stream_pool_.size() < kMaxPooledStates) stream_pool_.push_back(std::move(state));
+}
 
 }  // namespace internal
 
@@ -209,7 +199,9 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
   if (status.ok()) {
     decision->engine = shared_from_this();
     if (options.audit_hook) {
-      internal::BuildAuditRecord(*state_, text, request, *decision, &scan->audit_record);
+      internal::BuildAuditRecord(*state_, request, *decision, text.size(),
+                                 internal::DigestToHex(internal::Sha256Of(text)), &text,
+                                 &scan->audit_record);
       // The hook is the caller's code: whatever it throws stays here.
       try {
         options.audit_hook(scan->audit_record);
@@ -220,6 +212,29 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
   }
   state_->Release(std::move(scan));
   return status;
+}
+
+absl::StatusOr<std::unique_ptr<Stream>> Engine::OpenStream(const CheckRequest& request) const {
+  const internal::CompiledPolicy& policy = state_->options.policy->compiled();
+  if (!request.profile.empty() && !policy.HasProfile(request.profile)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the policy has no profile '", internal::AV(request.profile), "'"));
+  }
+  absl::StatusOr<const internal::StreamDatabases*> dbs = state_->GetStreamDatabases();
+  if (!dbs.ok()) return dbs.status();
+  std::unique_ptr<internal::StreamState> stream = state_->AcquireStream();
+  if (absl::Status s = stream->Open(shared_from_this(), state_.get(), *dbs, request); !s.ok()) {
+    stream->Park();
+    state_->ReleaseStream(std::move(stream));
+    return s;
+  }
+  return std::make_unique<Stream>(std::move(stream));
+}
+
+absl::StatusOr<size_t> Engine::stream_holdback_bytes() const {
+  absl::StatusOr<const internal::StreamDatabases*> dbs = state_->GetStreamDatabases();
+  if (!dbs.ok()) return dbs.status();
+  return internal::StreamHoldbackBound((*dbs)->max_width());
 }
 
 std::shared_ptr<const Engine> EngineSlot::Get() const {

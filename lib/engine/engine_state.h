@@ -9,6 +9,7 @@
 
 #include "lib/match/matcher.h"
 #include "lib/match/resolve.h"
+#include "lib/match/stream_matcher.h"
 #include "lib/normalize/normalizer.h"
 #include "menshen/engine.h"
 
@@ -24,8 +25,13 @@ struct ScanState {
   audit::AuditRecord audit_record;  // reused when an audit hook is set
 };
 
+class StreamState;
+
 class EngineState {
  public:
+  EngineState();
+  ~EngineState();
+
   std::vector<std::shared_ptr<const Pack>> packs;
   std::vector<const LoadedPack*> loaded;  // packs[i]->loaded(), for the stages
   EngineOptions options;     // options.policy is never null here
@@ -36,7 +42,21 @@ class EngineState {
   absl::StatusOr<std::unique_ptr<ScanState>> Acquire();
   void Release(std::unique_ptr<ScanState> state);
 
+  // The streaming databases, built on the first call (streams are optional,
+  // and a server that never streams should not pay for them). The error of a
+  // failed build is returned every time.
+  absl::StatusOr<const StreamDatabases*> GetStreamDatabases() const;
+  // A stream's state from the pool (reset), or a new one.
+  std::unique_ptr<StreamState> AcquireStream() const;
+  void ReleaseStream(std::unique_ptr<StreamState> state) const;
+
  private:
+  mutable std::once_flag stream_once_;
+  mutable absl::Status stream_status_;                    // set once, under stream_once_
+  mutable std::unique_ptr<StreamDatabases> stream_dbs_;  // set once, under stream_once_
+  mutable std::mutex stream_mu_;
+  mutable std::vector<std::unique_ptr<StreamState>> stream_pool_;  // guarded by stream_mu_
+
   std::mutex mu_;  // std::mutex so ThreadSanitizer sees it (see EngineSlot)
   std::vector<std::unique_ptr<ScanState>> pool_;  // guarded by mu_
 };

@@ -37,6 +37,11 @@ bool Accepts(const pack::Entry& e, std::string_view original, const FoldedText& 
 
 }  // namespace
 
+bool AcceptCandidate(const pack::Entry& entry, std::string_view original,
+                     const FoldedText& folded, const Candidate& candidate) {
+  return Accepts(entry, original, folded, candidate);
+}
+
 void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_view original,
                        const FoldedText& folded, std::vector<Candidate>* candidates,
                        std::vector<ResolvedHit>* out) {

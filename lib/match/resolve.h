@@ -23,6 +23,13 @@ struct ResolvedHit {
   size_t end;
 };
 
+// Whether one candidate keeps to its entry's flags and validator: word
+// boundaries (the folded code points beside it), `exact` (no noise skipped
+// inside it). Looks at most two code points beyond the candidate on either
+// side, so a stream can call it on a window of folded text.
+bool AcceptCandidate(const pack::Entry& entry, std::string_view original,
+                     const FoldedText& folded, const Candidate& candidate);
+
 // Resolves `candidates` (reordered in place) found in `folded`, the fold of
 // `original`. Appends deny hits to `out` (cleared first), ordered by start,
 // end, then entry id.

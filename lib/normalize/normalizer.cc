@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "lib/normalize/fold_table.h"
+#include "lib/normalize/utf8_decode.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -21,51 +22,6 @@ namespace menshen::internal {
 namespace {
 
 namespace ft = fold_table;
-
-constexpr char32_t kReplacement = 0xFFFD;
-
-// Decodes the sequence at p[0..avail) (p[0] >= 0x80). Returns its length and
-// sets *cp, or returns the length of the maximal invalid subpart (Unicode
-// 15.0, section 3.9, "U+FFFD Substitution of Maximal Subparts") and sets *cp
-// to U+FFFD and *valid to false.
-inline size_t DecodeMultiByte(const unsigned char* p, size_t avail,
-                              char32_t* cp, bool* valid) {
-  const unsigned b0 = p[0];
-  size_t need;
-  unsigned lo = 0x80, hi = 0xBF;
-  char32_t c;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    need = 1;
-    c = b0 & 0x1F;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    need = 2;
-    c = b0 & 0x0F;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;  // no surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    need = 3;
-    c = b0 & 0x07;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
-  } else {
-    *cp = kReplacement;
-    *valid = false;
-    return 1;
-  }
-  for (size_t k = 1; k <= need; ++k) {
-    if (k >= avail || p[k] < lo || p[k] > hi) {
-      *cp = kReplacement;
-      *valid = false;
-      return k;
-    }
-    c = (c << 6) | (p[k] & 0x3F);
-    lo = 0x80;
-    hi = 0xBF;
-  }
-  *cp = c;
-  *valid = true;
-  return need + 1;
-}
 
 // Decodes one code point or maximal invalid subpart at p[0..avail), avail > 0.
 inline size_t Decode(const unsigned char* p, size_t avail, char32_t* cp,
@@ -84,30 +40,6 @@ inline uint32_t LittleEndian(uint32_t w) {
 #else
   return w;
 #endif
-}
-
-// Writes the UTF-8 of c at t (up to 4 bytes); returns the length.
-inline size_t Encode(char32_t c, char* t) {
-  if (c < 0x80) {
-    t[0] = static_cast<char>(c);
-    return 1;
-  }
-  if (c < 0x800) {
-    t[0] = static_cast<char>(0xC0 | (c >> 6));
-    t[1] = static_cast<char>(0x80 | (c & 0x3F));
-    return 2;
-  }
-  if (c < 0x10000) {
-    t[0] = static_cast<char>(0xE0 | (c >> 12));
-    t[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    t[2] = static_cast<char>(0x80 | (c & 0x3F));
-    return 3;
-  }
-  t[0] = static_cast<char>(0xF0 | (c >> 18));
-  t[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-  t[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-  t[3] = static_cast<char>(0x80 | (c & 0x3F));
-  return 4;
 }
 
 // Stores v into p[0..4); the caller guarantees the room (buffer slack).
@@ -226,7 +158,7 @@ void FoldPass(std::string_view input, FoldedText* out) {
   auto emit_one = [&](char32_t c, uint32_t cls, uint32_t from,
                       uint32_t to) MENSHEN_ALWAYS_INLINE {
     before(cls);
-    const size_t len = Encode(c, t + o);
+    const size_t len = EncodeUtf8(c, t + o);
     if (kOffsets) {
       Store4(b + o, from);
       Store4(e + o, to);

@@ -83,8 +83,9 @@ bool IsNonAsciiLatinLetter(char32_t cp) {
          (cp - 0xFF21u < 26u) | (cp - 0xFF41u < 26u);
 }
 
-// zh-CN when the text has more Han characters than Latin letters, else en.
-int DominantScriptLocale(std::string_view text) {
+}  // namespace
+
+void CountScripts(std::string_view text, ScriptCounts* counts) {
   size_t han = 0;
   size_t latin = 0;
   char32_t cp;
@@ -110,7 +111,21 @@ int DominantScriptLocale(std::string_view text) {
     han += IsHan(cp) ? 1 : 0;
     latin += IsNonAsciiLatinLetter(cp) ? 1 : 0;
   }
-  return han > latin ? kZh : kEn;
+  counts->han += han;
+  counts->latin += latin;
+}
+
+std::string_view DominantLocale(const ScriptCounts& counts) {
+  return counts.han > counts.latin ? "zh-CN" : "en";
+}
+
+namespace {
+
+// zh-CN when the text has more Han characters than Latin letters, else en.
+int DominantScriptLocale(std::string_view text) {
+  ScriptCounts counts;
+  CountScripts(text, &counts);
+  return counts.han > counts.latin ? kZh : kEn;
 }
 
 // A requested locale is matched on its language ("en-US" is en); anything

@@ -14,6 +14,18 @@
 
 namespace menshen::internal {
 
+// Han characters and Latin letters of a text, which pick the refusal's
+// locale when a request names none.
+struct ScriptCounts {
+  size_t han = 0;
+  size_t latin = 0;
+};
+// Adds the counts of `text` to `counts`. Counting pieces of a text split at
+// character boundaries gives the counts of the whole.
+void CountScripts(std::string_view text, ScriptCounts* counts);
+// "zh-CN" when there are more Han characters than Latin letters, else "en".
+std::string_view DominantLocale(const ScriptCounts& counts);
+
 class CompiledPolicy {
  public:
   // Parses and validates a policy text proto against `taxonomy`. Errors are

@@ -1,0 +1,101 @@
+// The match stage for streams: every pack's entries in two streaming-mode
+// Hyperscan databases (literals, regexes), and the per-stream state that
+// scans folded text as it arrives without scanning any byte twice.
+#ifndef MENSHEN_LIB_MATCH_STREAM_MATCHER_H_
+#define MENSHEN_LIB_MATCH_STREAM_MATCHER_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include <hs/hs.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "lib/match/matcher.h"
+#include "lib/pack/databases.h"
+#include "lib/pack/loader.h"
+
+namespace menshen::internal {
+
+// A candidate in absolute folded-byte offsets of a stream.
+struct StreamCandidate {
+  uint32_t pack;
+  uint32_t entry;
+  uint64_t start;
+  uint64_t end;
+};
+
+// The streaming databases of an engine's packs. Built once per engine (on
+// the first stream) and shared by all its streams; immutable after Build
+// except for the scratch pool, which is thread-safe.
+class StreamDatabases {
+ public:
+  // Compiles the entries of `packs`. Every pattern must have a bounded width
+  // (a stream holds back that much text): an unbounded regex is an error
+  // naming its pack, file and line.
+  static absl::StatusOr<std::unique_ptr<StreamDatabases>> Build(
+      absl::Span<const LoadedPack* const> packs);
+
+  // The longest match any pattern can make, in folded bytes.
+  size_t max_width() const { return max_width_; }
+  // Bytes of Hyperscan stream state one stream needs.
+  size_t stream_state_bytes() const { return stream_state_bytes_; }
+
+  // Scratch for one scan call; return it with ReleaseScratch.
+  absl::StatusOr<HsScratchPtr> AcquireScratch() const;
+  void ReleaseScratch(HsScratchPtr scratch) const;
+
+  // What a Hyperscan pattern id stands for.
+  struct Pattern {
+    uint32_t pack;
+    uint32_t entry;
+    uint32_t length;  // folded length, for literals (their start is end - length)
+  };
+
+ private:
+  friend class MatchStream;
+  HsDatabasePtr literals_;
+  HsDatabasePtr regexes_;
+  std::vector<Pattern> literal_patterns_;  // by Hyperscan id
+  std::vector<Pattern> regex_patterns_;
+  size_t max_width_ = 0;
+  size_t stream_state_bytes_ = 0;
+  HsScratchPtr prototype_;
+  mutable std::mutex mu_;
+  mutable std::vector<HsScratchPtr> scratch_pool_;  // guarded by mu_
+};
+
+// The Hyperscan streams of one guard stream. Owned by one thread at a time.
+class MatchStream {
+ public:
+  MatchStream() = default;
+  ~MatchStream();
+  MatchStream(const MatchStream&) = delete;
+  MatchStream& operator=(const MatchStream&) = delete;
+
+  // Opens the Hyperscan streams (once; later streams reuse them via Reset).
+  absl::Status Open(const StreamDatabases* dbs);
+  // Scans the next folded bytes; candidates are appended to `out`.
+  absl::Status Scan(std::string_view folded, hs_scratch_t* scratch,
+                    std::vector<StreamCandidate>* out);
+  // Ends the data: reports matches anchored at the end, and resets the
+  // streams for reuse.
+  absl::Status Finish(hs_scratch_t* scratch, std::vector<StreamCandidate>* out);
+  // Resets the streams without reporting anything, for reuse.
+  absl::Status Reset(hs_scratch_t* scratch);
+  // Makes this stream a copy of `other` (both opened on the same databases).
+  absl::Status CopyFrom(const MatchStream& other, hs_scratch_t* scratch);
+
+ private:
+  const StreamDatabases* dbs_ = nullptr;
+  hs_stream_t* literals_ = nullptr;
+  hs_stream_t* regexes_ = nullptr;
+};
+
+}  // namespace menshen::internal
+
+#endif  // MENSHEN_LIB_MATCH_STREAM_MATCHER_H_

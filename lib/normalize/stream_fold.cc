@@ -1,0 +1,162 @@
+#include "lib/normalize/stream_fold.h"
+
+#include <algorithm>
+
+#include "lib/normalize/fold_table.h"
+#include "lib/normalize/utf8_decode.h"
+
+namespace menshen::internal {
+namespace {
+
+namespace ft = fold_table;
+
+constexpr uint64_t kNoRun = uint64_t{1} << 40;
+
+void AppendFinal(std::string_view bytes, uint64_t from, uint64_t to, uint64_t base,
+                 FoldedText* window) {
+  window->text.append(bytes.data(), bytes.size());
+  window->begin.insert(window->begin.end(), bytes.size(), static_cast<uint32_t>(from - base));
+  window->end.insert(window->end.end(), bytes.size(), static_cast<uint32_t>(to - base));
+}
+
+}  // namespace
+
+void StreamFolder::Reset() {
+  carry_len_ = 0;
+  consumed_ = 0;
+  invalid_ = 0;
+  pending_ = kNoRun;
+  prov_text_.clear();
+  prov_begin_.clear();
+  prov_end_.clear();
+}
+
+void StreamFolder::FlushProvisional(uint64_t base, FoldedText* window) {
+  for (size_t k = 0; k < prov_text_.size(); ++k) {
+    AppendFinal(std::string_view(&prov_text_[k], 1), prov_begin_[k], prov_end_[k], base, window);
+  }
+  prov_text_.clear();
+  prov_begin_.clear();
+  prov_end_.clear();
+}
+
+// The block fold's noise rule, one folded code point at a time: a Han
+// character drops a run of 1..kMaxNoiseRun noise code points before it; a
+// run that grows past that, or anything else, makes the run final.
+void StreamFolder::Emit(char32_t c, uint32_t cls, uint64_t from, uint64_t to, uint64_t base,
+                        FoldedText* window) {
+  char utf8[4];
+  const std::string_view bytes(utf8, EncodeUtf8(c, utf8));
+  if (cls == ft::kClassHan) {
+    if (pending_ - 1 < static_cast<uint64_t>(kMaxNoiseRun)) {
+      prov_text_.clear();
+      prov_begin_.clear();
+      prov_end_.clear();
+    } else {
+      FlushProvisional(base, window);
+    }
+    AppendFinal(bytes, from, to, base, window);
+    pending_ = 0;
+    return;
+  }
+  if (cls == ft::kClassNoise) {
+    pending_ = std::min(pending_ + 1, kNoRun);
+    if (pending_ <= static_cast<uint64_t>(kMaxNoiseRun)) {
+      prov_text_.append(bytes.data(), bytes.size());
+      prov_begin_.insert(prov_begin_.end(), bytes.size(), from);
+      prov_end_.insert(prov_end_.end(), bytes.size(), to);
+      return;
+    }
+    FlushProvisional(base, window);
+    AppendFinal(bytes, from, to, base, window);
+    return;
+  }
+  FlushProvisional(base, window);
+  AppendFinal(bytes, from, to, base, window);
+  pending_ = kNoRun;
+}
+
+void StreamFolder::FoldCodePoint(char32_t c, uint64_t from, uint64_t to, uint64_t base,
+                                 FoldedText* window) {
+  const uint32_t en = ft::Lookup(c);
+  switch (ft::ModeOf(en)) {
+    case ft::kModeIdentity:
+      Emit(c, ft::ClassOf(en), from, to, base, window);
+      break;
+    case ft::kModeSingle:
+      Emit(en & ft::kValueMask, ft::ClassOf(en), from, to, base, window);
+      break;
+    case ft::kModeExpansion: {
+      const uint32_t* item = ft::kPool + (en & ft::kValueMask);
+      const uint32_t count = *item++;
+      for (uint32_t k = 0; k < count; ++k) {
+        Emit(item[k] & ft::kValueMask, item[k] >> ft::kClassShift, from, to, base, window);
+      }
+      break;
+    }
+    default:  // kModeEmpty: ignorables produce nothing
+      break;
+  }
+}
+
+void StreamFolder::Feed(std::string_view chunk, uint64_t base, FoldedText* window) {
+  const auto* in = reinterpret_cast<const unsigned char*>(chunk.data());
+  const size_t n = chunk.size();
+  size_t i = 0;
+  // First complete the sequence the previous chunk cut.
+  while (carry_len_ > 0 && i < n) {
+    carry_[carry_len_++] = in[i++];
+    consumed_++;
+    char32_t c;
+    bool valid;
+    const size_t len = DecodeMultiByte(carry_, carry_len_, &c, &valid);
+    if (!valid && len == carry_len_ && IsIncompleteSequence(carry_, carry_len_)) continue;
+    // Decoded, or an invalid subpart: bytes of the carry beyond it are
+    // decoded again from the chunk (they are at most the one just taken).
+    const uint64_t start = consumed_ - carry_len_;
+    invalid_ += !valid;
+    FoldCodePoint(c, start, start + len, base, window);
+    const size_t unused = carry_len_ - len;
+    i -= unused;
+    consumed_ -= unused;
+    carry_len_ = 0;
+  }
+  while (i < n) {
+    char32_t c;
+    bool valid = true;
+    size_t len = 1;
+    if (in[i] < 0x80) {
+      c = in[i];
+    } else {
+      if (IsIncompleteSequence(in + i, n - i)) {
+        carry_len_ = n - i;
+        std::copy(in + i, in + n, carry_);
+        consumed_ += carry_len_;
+        return;
+      }
+      len = DecodeMultiByte(in + i, n - i, &c, &valid);
+    }
+    invalid_ += !valid;
+    FoldCodePoint(c, consumed_, consumed_ + len, base, window);
+    consumed_ += len;
+    i += len;
+  }
+}
+
+void StreamFolder::Finish(uint64_t base, FoldedText* window) {
+  size_t k = 0;
+  const uint64_t start = consumed_ - carry_len_;
+  while (k < carry_len_) {
+    char32_t c;
+    bool valid;
+    const size_t len = DecodeMultiByte(carry_ + k, carry_len_ - k, &c, &valid);
+    invalid_ += !valid;
+    FoldCodePoint(c, start + k, start + k + len, base, window);
+    k += len;
+  }
+  carry_len_ = 0;
+  FlushProvisional(base, window);
+  pending_ = kNoRun;
+}
+
+}  // namespace menshen::internal
