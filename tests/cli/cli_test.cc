@@ -242,5 +242,41 @@ TEST(Cli, ErrorsAreOneLineAndNonZero) {
   EXPECT_EQ(RunCli(dir, "pack build").status, 2);
 }
 
+TEST(Cli, StreamModeMatchesBlockMode) {
+  TempDir dir;
+  const std::string input =
+      "你好，操 你 妈！还有 bob@mail.com 和 13912345678\n"
+      "clean text here\n"
+      "这里有大麻和更多\n"
+      "ｆｕｃｋ this, 賣 淫\xff end\n";
+  RunResult block = RunCli(dir, "scan --direction output", input);
+  ASSERT_EQ(block.status, 0) << block.err;
+  for (const std::string mode : {"--stream 1", "--stream 16", "--stream random --seed 9"}) {
+    RunResult r = RunCli(dir, "scan --direction output " + mode, input);
+    ASSERT_EQ(r.status, 0) << r.err;
+    ASSERT_EQ(r.lines.size(), block.lines.size());
+    for (size_t i = 0; i < r.lines.size(); ++i) {
+      const auto s = Json(r.lines[i]).fields();
+      const auto b = Json(block.lines[i]).fields();
+      EXPECT_EQ(s.at("action").string_value(), b.at("action").string_value()) << mode;
+      EXPECT_EQ(s.at("hits").DebugString(), b.at("hits").DebugString()) << mode;
+      const std::string& released = s.at("released").string_value();
+      if (s.at("action").string_value() == "REFUSE") {
+        // Cut before the refused term: a prefix of block mode's masked text.
+        EXPECT_EQ(b.at("masked").string_value().rfind(released, 0), 0u) << mode;
+        ASSERT_TRUE(s.count("cut_offset")) << r.lines[i];
+        if (i == 2) {
+          EXPECT_EQ(released, "这里有");
+          EXPECT_EQ(s.at("cut_offset").number_value(), 9);
+        }
+      } else {
+        EXPECT_EQ(released, b.at("masked").string_value()) << mode;
+      }
+    }
+  }
+  EXPECT_EQ(RunCli(dir, "scan --stream 0", "x\n").status, 2);
+  EXPECT_EQ(RunCli(dir, "scan --stream lots", "x\n").status, 2);
+}
+
 }  // namespace
 }  // namespace menshen

@@ -15,7 +15,8 @@ constexpr char kUsage[] =
     "  menshen pack info FILE.mspack|DIR [--json]\n"
     "  menshen scan [--pack P ...] [--policy FILE] [--profile NAME] [--locale zh-CN|en]\n"
     "               [--direction input|output] [--jsonl] [--explain] [--max-bytes N]\n"
-    "               [--audit-log FILE [--audit-text]] [FILE ...|-]\n"
+    "               [--audit-log FILE [--audit-text]] [--stream N|random [--seed S]]\n"
+    "               [FILE ...|-]\n"
     "  menshen audit verify [--rotated] FILE...\n"
     "With no --pack, scan uses the starter pack compiled into menshen.\n";
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -32,12 +33,20 @@ struct ScanArgs {
   bool jsonl = false;
   bool explain = false;
   size_t max_bytes = EngineOptions{}.max_input_bytes;
+  // --stream: chunk size (0: block mode), or random sizes from `seed`.
+  size_t stream_chunk = 0;
+  bool stream_random = false;
+  uint32_t seed = 1;
 };
+
+// Random chunk sizes are drawn from 1..kMaxRandomChunk bytes.
+constexpr size_t kMaxRandomChunk = 64;
 
 constexpr char kScanUsage[] =
     "usage: menshen scan [--pack P ...] [--policy FILE] [--profile NAME] [--locale zh-CN|en]\n"
     "                    [--direction input|output] [--jsonl] [--explain] [--max-bytes N]\n"
-    "                    [--audit-log FILE [--audit-text]] [FILE ...|-]";
+    "                    [--audit-log FILE [--audit-text]] [--stream N|random [--seed S]]\n"
+    "                    [FILE ...|-]";
 
 // Returns an exit status on bad usage, kExitOk otherwise.
 int ParseScanArgs(const std::vector<std::string>& args, ScanArgs* out) {
@@ -72,6 +81,18 @@ int ParseScanArgs(const std::vector<std::string>& args, ScanArgs* out) {
     } else if (a == "--max-bytes" && has_value) {
       if (!absl::SimpleAtoi(args[++i], &out->max_bytes) || out->max_bytes == 0) {
         return Fail(kExitUsage, "scan: --max-bytes takes a positive number");
+      }
+    } else if (a == "--stream" && has_value) {
+      const std::string& v = args[++i];
+      if (v == "random") {
+        out->stream_random = true;
+        out->stream_chunk = kMaxRandomChunk;
+      } else if (!absl::SimpleAtoi(v, &out->stream_chunk) || out->stream_chunk == 0) {
+        return Fail(kExitUsage, "scan: --stream takes a chunk size in bytes or 'random'");
+      }
+    } else if (a == "--seed" && has_value) {
+      if (!absl::SimpleAtoi(args[++i], &out->seed)) {
+        return Fail(kExitUsage, "scan: --seed takes a non-negative number");
       }
     } else if (a == "-" || (!a.empty() && a[0] != '-')) {
       out->inputs.push_back(a);
@@ -140,7 +161,8 @@ class Scanner {
     request.profile = args_.profile;
     request.locale = args_.locale;
     request.request_id = request_id_;
-    absl::Status status = engine_->Check(text, request, &decision_);
+    absl::Status status = args_.stream_chunk > 0 ? StreamText(text, request)
+                                                 : engine_->Check(text, request, &decision_);
     if (!status.ok()) {
       Error(id, name, line_number, std::string(status.message()));
       return;
@@ -170,7 +192,35 @@ class Scanner {
                                                                                   : "end");
     }
     if (decision_.invalid_utf8) result.set_invalid_utf8(static_cast<uint32_t>(decision_.invalid_utf8));
+    if (args_.stream_chunk > 0) {
+      // A stream keeps no masked text: it is what the stream released.
+      const std::string released =
+          decision_.invalid_utf8 ? internal::SanitizeUtf8(released_) : released_;
+      result.set_masked(released);
+      result.set_released(released);
+      if (stream_cut_) result.set_cut_offset(static_cast<uint32_t>(cut_offset_));
+    }
     Print(result, result.mutable_id());
+  }
+
+  // Feeds `text` through a stream in chunks; leaves the decision in
+  // decision_ and the released text in released_.
+  absl::Status StreamText(std::string_view text, const CheckRequest& request) {
+    absl::StatusOr<std::unique_ptr<Stream>> stream = engine_->OpenStream(request);
+    if (!stream.ok()) return stream.status();
+    released_.clear();
+    std::uniform_int_distribution<size_t> size(1, args_.stream_chunk);
+    for (size_t pos = 0; pos < text.size();) {
+      const size_t n = std::min(args_.stream_random ? size(rng_) : args_.stream_chunk,
+                                text.size() - pos);
+      if (absl::Status s = (*stream)->Feed(text.substr(pos, n), &released_); !s.ok()) return s;
+      pos += n;
+    }
+    if (absl::Status s = (*stream)->Finish(&released_); !s.ok()) return s;
+    decision_ = (*stream)->decision();
+    stream_cut_ = (*stream)->cut();
+    cut_offset_ = (*stream)->cut_offset();
+    return absl::OkStatus();
   }
 
   void Error(const google::protobuf::Value& id, const std::string& name, size_t line_number,
@@ -205,6 +255,10 @@ class Scanner {
   const ScanArgs& args_;
   const google::protobuf::util::JsonPrintOptions print_ = PrintOptions();
   Decision decision_;
+  std::string released_;  // --stream
+  bool stream_cut_ = false;
+  size_t cut_offset_ = 0;
+  std::mt19937 rng_{args_.seed};
   std::string json_;
   std::string id_json_;
   std::string request_id_;
