@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libvectorscan-dev          # Hyperscan API (hs.h, libhs.pc); libhyperscan-dev works too
+  HYPERSCAN                  # Hyperscan API (hs.h, libhs.pc): chosen below
   libicu-dev                 # Unicode data for the fold-table generator
   libabsl-dev                # status, strings, hashing, containers, synchronisation
   libprotobuf-dev protobuf-compiler   # schemas, text format and JSON
@@ -16,19 +16,30 @@ packages=(
   clang libclang-rt-14-dev   # libFuzzer and sanitizer runtimes
 )
 
-# Keep an installed libhyperscan-dev: it provides the same libhs and conflicts with Vectorscan.
-if dpkg-query -W -f='${Status}' libhyperscan-dev 2>/dev/null | grep -q 'install ok installed'; then
-  packages=("${packages[@]/libvectorscan-dev/libhyperscan-dev}")
+# Both provide libhs and conflict with each other. On x86-64 Intel's Hyperscan:
+# Debian 12's Vectorscan (5.4.9) misses regex matches at random on AVX-512
+# machines (tests/match/hyperscan_test.cc; README, "Dependencies"). Elsewhere
+# Vectorscan, the one that runs on ARM. Installing one replaces the other.
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+  packages=("${packages[@]/HYPERSCAN/libhyperscan-dev}")
+  other=(libvectorscan-dev libvectorscan5)
+else
+  packages=("${packages[@]/HYPERSCAN/libvectorscan-dev}")
+  other=(libhyperscan-dev libhyperscan5)
 fi
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+remove=()  # apt's "package-" form: remove it in the same transaction
+for p in "${other[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' && remove+=("$p-")
+done
 if ((${#missing[@]})); then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" "${remove[@]}"
 fi
