@@ -12,11 +12,15 @@ namespace ft = fold_table;
 
 constexpr uint64_t kNoRun = uint64_t{1} << 40;
 
-void AppendFinal(std::string_view bytes, uint64_t from, uint64_t to, uint64_t base,
-                 FoldedText* window) {
-  window->text.append(bytes.data(), bytes.size());
-  window->begin.insert(window->begin.end(), bytes.size(), static_cast<uint32_t>(from - base));
-  window->end.insert(window->end.end(), bytes.size(), static_cast<uint32_t>(to - base));
+inline void AppendFinal(std::string_view bytes, uint64_t from, uint64_t to, uint64_t base,
+                        FoldedText* window) {
+  const uint32_t b = static_cast<uint32_t>(from - base);
+  const uint32_t e = static_cast<uint32_t>(to - base);
+  for (char ch : bytes) {
+    window->text.push_back(ch);
+    window->begin.push_back(b);
+    window->end.push_back(e);
+  }
 }
 
 }  // namespace
@@ -32,6 +36,7 @@ void StreamFolder::Reset() {
 }
 
 void StreamFolder::FlushProvisional(uint64_t base, FoldedText* window) {
+  if (prov_text_.empty()) return;
   for (size_t k = 0; k < prov_text_.size(); ++k) {
     AppendFinal(std::string_view(&prov_text_[k], 1), prov_begin_[k], prov_end_[k], base, window);
   }
@@ -62,9 +67,11 @@ void StreamFolder::Emit(char32_t c, uint32_t cls, uint64_t from, uint64_t to, ui
   if (cls == ft::kClassNoise) {
     pending_ = std::min(pending_ + 1, kNoRun);
     if (pending_ <= static_cast<uint64_t>(kMaxNoiseRun)) {
-      prov_text_.append(bytes.data(), bytes.size());
-      prov_begin_.insert(prov_begin_.end(), bytes.size(), from);
-      prov_end_.insert(prov_end_.end(), bytes.size(), to);
+      for (char ch : bytes) {
+        prov_text_.push_back(ch);
+        prov_begin_.push_back(from);
+        prov_end_.push_back(to);
+      }
       return;
     }
     FlushProvisional(base, window);
@@ -102,6 +109,13 @@ void StreamFolder::FoldCodePoint(char32_t c, uint64_t from, uint64_t to, uint64_
 void StreamFolder::Feed(std::string_view chunk, uint64_t base, FoldedText* window) {
   const auto* in = reinterpret_cast<const unsigned char*>(chunk.data());
   const size_t n = chunk.size();
+  // Most chunks fold to about their own size: one reservation per chunk.
+  const size_t want = window->text.size() + n + 16;
+  if (window->text.capacity() < want) {
+    window->text.reserve(2 * want);
+    window->begin.reserve(2 * want);
+    window->end.reserve(2 * want);
+  }
   size_t i = 0;
   // First complete the sequence the previous chunk cut.
   while (carry_len_ > 0 && i < n) {
@@ -122,6 +136,26 @@ void StreamFolder::Feed(std::string_view chunk, uint64_t base, FoldedText* windo
     carry_len_ = 0;
   }
   while (i < n) {
+    if (in[i] < 0x80 && pending_ > static_cast<uint64_t>(kMaxNoiseRun)) {
+      // ASCII with no noise run open folds 1:1 (A-Z lowered) and cannot
+      // open one, as in the block fold's ASCII path.
+      size_t k = i;
+      while (k < n && in[k] < 0x80) ++k;
+      const size_t at = window->text.size();
+      window->text.resize(at + (k - i));
+      window->begin.resize(at + (k - i));
+      window->end.resize(at + (k - i));
+      for (size_t j = i; j < k; ++j) {
+        const unsigned ch = in[j];
+        const uint32_t pos = static_cast<uint32_t>(consumed_ + (j - i) - base);
+        window->text[at + (j - i)] = static_cast<char>(ch - 'A' < 26u ? ch + 32 : ch);
+        window->begin[at + (j - i)] = pos;
+        window->end[at + (j - i)] = pos + 1;
+      }
+      consumed_ += k - i;
+      i = k;
+      continue;
+    }
     char32_t c;
     bool valid = true;
     size_t len = 1;

@@ -66,6 +66,8 @@ absl::Status StreamState::Open(std::shared_ptr<const Engine> engine, EngineState
   decision_.label_position = LabelPosition::kNone;
   decision_.invalid_utf8 = 0;
   decision_.engine = engine_;
+  placeholder_ = state->options.policy->compiled().proto().masking().style() ==
+                 policy::Masking::PLACEHOLDER;
   input_sha_.Reset();
   scripts_ = ScriptCounts();
   counted_ = 0;
@@ -106,6 +108,7 @@ absl::Status StreamState::OpenLike(const StreamState& other) {
   cut_ = other.cut_;
   audited_ = other.audited_;
   cut_offset_ = other.cut_offset_;
+  placeholder_ = other.placeholder_;
   // Without a callback the copy reports nothing and needs no scratch.
   return match_.CopyFrom(other.match_, nullptr);
 }
@@ -296,9 +299,12 @@ absl::Status StreamState::Decide(uint64_t first_new_hit) {
   return absl::OkStatus();
 }
 
-// Masked spans merge when they overlap or touch, so release never stops
-// inside or at the end of one: the next hit could still join it.
+// With the placeholder style, spans that overlap or touch become one
+// placeholder, so release never stops inside a span or at its end (the next
+// hit could still join it). With the character style every code point is
+// masked on its own and release may stop anywhere between code points.
 uint64_t StreamState::MoveOutOfSpans(uint64_t offset) const {
+  if (!placeholder_) return offset;
   const std::vector<Hit>& hits = decision_.hits;
   for (size_t i = done_hits_; i < hits.size();) {
     const uint64_t start = hits[i].start;
@@ -318,13 +324,15 @@ void StreamState::Release(uint64_t until, std::string* released) {
   until = std::max(until, released_);
   if (!at_end) until = MoveOutOfSpans(until);
   if (until <= released_) return;
+  // Hits are sorted by start; with the character style one may straddle
+  // the previous release point or this one: each is clipped to the piece.
   mask_hits_.clear();
   const std::vector<Hit>& hits = decision_.hits;
-  size_t i = done_hits_;
-  for (; i < hits.size() && hits[i].start < until; ++i) {
+  for (size_t i = done_hits_; i < hits.size() && hits[i].start < until; ++i) {
+    if (hits[i].end <= released_) continue;
     Hit h = hits[i];
-    h.start -= released_;
-    h.end -= released_;
+    h.start = std::max<uint64_t>(h.start, released_) - released_;
+    h.end = std::min<uint64_t>(h.end, until) - released_;
     mask_hits_.push_back(h);
   }
   const std::string_view text =
@@ -336,8 +344,8 @@ void StreamState::Release(uint64_t until, std::string* released) {
               &masked_);
     released->append(masked_);
   }
-  done_hits_ = i;
   released_ = until;
+  while (done_hits_ < hits.size() && hits[done_hits_].end <= released_) ++done_hits_;
 }
 
 void StreamState::Compact() {

@@ -107,7 +107,10 @@ class StreamState {
   std::vector<Pending> pending_;
   std::vector<StreamCandidate> fresh_;  // scratch: candidates of one scan
   uint64_t released_ = 0;
-  size_t done_hits_ = 0;  // decision_.hits before released_ (all end by then)
+  // decision_.hits[0, done_hits_) end by released_; later ones start at or
+  // after the earliest of them that does not.
+  size_t done_hits_ = 0;
+  bool placeholder_ = false;  // the policy masks a span with one placeholder
   uint64_t max_unreleased_ = 0;
 
   Decision decision_;

@@ -15,6 +15,7 @@
 
 #include "gtest/gtest.h"
 #include "menshen/engine.h"
+#include "menshen/policy.h"
 #include "menshen/stream.h"
 #include "tests/test_util.h"
 
@@ -200,6 +201,33 @@ TEST(StreamProperty, AnyChunkingEqualsBlockMode) {
   // The generator exercises both outcomes.
   EXPECT_GT(cuts, 50);
   EXPECT_GT(masks, 500);
+}
+
+// The placeholder style merges touching spans into one placeholder, so the
+// stream must not release between them.
+TEST(StreamProperty, PlaceholderMaskingEqualsBlockMode) {
+  std::string policy_text =
+      testing::ReadAll(std::string(MENSHEN_SOURCE_DIR) + "/keyword_packs/policies/default.textproto");
+  const size_t at = policy_text.find("style: CHARACTER");
+  ASSERT_NE(at, std::string::npos);
+  policy_text.replace(at, 16, "style: PLACEHOLDER");
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      Policy::Parse(policy_text, "placeholder.textproto");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EngineOptions options;
+  options.policy = *policy;
+  const std::shared_ptr<const Engine> engine = MakeEngine(options);
+  std::mt19937 rng(99);
+  for (int iteration = 0; iteration < 1500; ++iteration) {
+    const std::string text = RandomText(rng, iteration % 3 == 0, iteration % 10 == 0 ? 600 : 24);
+    const std::vector<size_t> sizes = RandomChunking(rng);
+    const StreamRun run = RunStream(*engine, text, sizes);
+    ExpectLikeBlock(*engine, text, run, "iteration " + std::to_string(iteration) + " \"" + text + "\"");
+    if (::testing::Test::HasFailure()) break;
+  }
+  // Touching hits: one placeholder, however the text is cut.
+  const StreamRun run = RunStream(*engine, "傻逼傻逼 ok", {1});
+  EXPECT_EQ(run.released, "[已屏蔽] ok");
 }
 
 TEST(Stream, TermSplitAtEveryBytePosition) {
