@@ -121,10 +121,11 @@ std::string_view DominantLocale(const ScriptCounts& counts) {
 
 namespace {
 
-// zh-CN when the text has more Han characters than Latin letters, else en.
+// zh-CN when the text (its first kScriptSampleBytes) has more Han characters
+// than Latin letters, else en.
 int DominantScriptLocale(std::string_view text) {
   ScriptCounts counts;
-  CountScripts(text, &counts);
+  CountScripts(text.substr(0, kScriptSampleBytes), &counts);
   return counts.han > counts.latin ? kZh : kEn;
 }
 

@@ -20,6 +20,9 @@ struct ScriptCounts {
   size_t han = 0;
   size_t latin = 0;
 };
+// The dominant script is judged on the first this many bytes of a text: a
+// sample that settles the language of a refusal, at a bounded cost.
+inline constexpr size_t kScriptSampleBytes = size_t{64} << 10;
 // Adds the counts of `text` to `counts`. Counting pieces of a text split at
 // character boundaries gives the counts of the whole.
 void CountScripts(std::string_view text, ScriptCounts* counts);
@@ -62,7 +65,8 @@ class CompiledPolicy {
   // of the most severe hit the deciding rule selected (the earliest on ties;
   // for the default, among all hits), looked up as category, class, "*".
   // `locale` is matched on its language ("en-US" is en; any language but en
-  // gets zh-CN); empty means the text's dominant script: more Han characters
+  // gets zh-CN); empty means the dominant script of the text's first
+  // kScriptSampleBytes: more Han characters
   // than Latin letters is zh-CN, otherwise en (a pass over the text, ~1 µs
   // per 2 KB, only when a refusal is needed). `masked` is the text with every
   // hit span masked in the policy's style, whatever the action. The label is

@@ -164,8 +164,10 @@ absl::Status StreamState::Advance(std::string_view chunk, bool at_end) {
   } else {
     folder_.Feed(chunk, held_base_, &window_);
   }
-  // Script counts (for the refusal's locale) over whole characters only.
-  const uint64_t counted_to = at_end ? folder_.consumed() : folder_.final_offset();
+  // Script counts (for the refusal's locale) over whole characters only, and
+  // like block mode over the first kScriptSampleBytes.
+  const uint64_t counted_to = std::min<uint64_t>(
+      at_end ? folder_.consumed() : folder_.final_offset(), kScriptSampleBytes);
   if (counted_to > counted_) {
     CountScripts(std::string_view(held_).substr(counted_ - held_base_, counted_to - counted_),
                  &scripts_);
@@ -369,7 +371,7 @@ void StreamState::Compact() {
     window_base_ = keep;
   }
   // Held text: from what is unreleased, or what the window maps to.
-  uint64_t held_keep = std::min(released_, counted_);
+  uint64_t held_keep = counted_ < kScriptSampleBytes ? std::min(released_, counted_) : released_;
   if (!window_.begin.empty()) held_keep = std::min<uint64_t>(held_keep, held_base_ + window_.begin[0]);
   const size_t cut_held = held_keep - held_base_;
   if (cut_held >= kCompactBytes || (cut_held > 0 && cut_held * 2 >= held_.size())) {

@@ -371,6 +371,20 @@ TEST(Stream, ForkAfterPropertyChunks) {
   }
 }
 
+// The refusal's language comes from the first 64 KiB, in both modes; a long
+// stream keeps no more than its hold-back.
+TEST(Stream, LongStreamRefusesInTheLanguageOfItsStart) {
+  const Engine& engine = *SharedEngine();
+  const std::string text = std::string(70 << 10, 'a') + " 这是大麻，全是中文" + std::string(100, ' ');
+  const absl::StatusOr<Decision> block = engine.Check(text, Direction::kOutput);
+  ASSERT_TRUE(block.ok());
+  const StreamRun run = RunStream(engine, text, {4096});
+  EXPECT_TRUE(run.cut);
+  EXPECT_EQ(run.decision.refusal, block->refusal);
+  EXPECT_EQ(block->refusal.find("抱歉"), std::string::npos) << block->refusal;
+  EXPECT_LT(run.max_held, size_t{8} << 10);
+}
+
 TEST(Stream, FeedAfterFinishIsAnError) {
   auto stream = SharedEngine()->OpenStream(Output());
   ASSERT_TRUE(stream.ok());
