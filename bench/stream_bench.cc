@@ -73,19 +73,19 @@ void BM_StreamCompletion(benchmark::State& state) {
   const double start = ThreadSeconds();
   for (auto _ : state) {
     const std::string_view text = completions[next++ % completions.size()];
-    absl::StatusOr<std::unique_ptr<Stream>> stream = engine->OpenStream(request);
+    absl::StatusOr<Stream> stream = engine->OpenStream(request);
     if (!stream.ok()) {
       state.SkipWithError(std::string(stream.status().message()).c_str());
       return;
     }
     released.clear();
     for (size_t pos = 0; pos < text.size(); pos += kChunkBytes) {
-      (*stream)->Feed(text.substr(pos, kChunkBytes), &released).IgnoreError();
+      stream->Feed(text.substr(pos, kChunkBytes), &released).IgnoreError();
       ++chunks;
     }
-    memory = std::max(memory, (*stream)->memory_bytes());
-    (*stream)->Finish(&released).IgnoreError();
-    held_max = std::max(held_max, (*stream)->max_held_bytes());
+    memory = std::max(memory, stream->memory_bytes());
+    stream->Finish(&released).IgnoreError();
+    held_max = std::max(held_max, stream->max_held_bytes());
     bytes += text.size();
     benchmark::DoNotOptimize(released.data());
   }
@@ -127,8 +127,8 @@ void BM_StreamOpenFinish(benchmark::State& state) {
   request.direction = Direction::kOutput;
   std::string released;
   for (auto _ : state) {
-    absl::StatusOr<std::unique_ptr<Stream>> stream = engine->OpenStream(request);
-    (*stream)->Finish(&released).IgnoreError();
+    absl::StatusOr<Stream> stream = engine->OpenStream(request);
+    stream->Finish(&released).IgnoreError();
   }
 }
 BENCHMARK(BM_StreamOpenFinish);
@@ -144,12 +144,12 @@ void BM_StreamFork(benchmark::State& state) {
   }
   CheckRequest request;
   request.direction = Direction::kOutput;
-  absl::StatusOr<std::unique_ptr<Stream>> parent = engine->OpenStream(request);
+  absl::StatusOr<Stream> parent = engine->OpenStream(request);
   std::string released;
-  (*parent)->Feed(SplitPrompts(corpus, kCompletionBytes)[0], &released).IgnoreError();
+  parent->Feed(SplitPrompts(corpus, kCompletionBytes)[0], &released).IgnoreError();
   for (auto _ : state) {
-    absl::StatusOr<std::unique_ptr<Stream>> fork = (*parent)->Fork();
-    benchmark::DoNotOptimize(fork->get());
+    absl::StatusOr<Stream> fork = parent->Fork();
+    benchmark::DoNotOptimize(fork.ok());
   }
 }
 BENCHMARK(BM_StreamFork);

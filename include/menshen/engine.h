@@ -82,7 +82,7 @@ class Engine : public std::enable_shared_from_this<Engine> {
   // message names it). The first stream of an engine compiles its streaming
   // databases; later ones come from a pool and allocate nothing in steady
   // state.
-  absl::StatusOr<std::unique_ptr<Stream>> OpenStream(const CheckRequest& request) const;
+  absl::StatusOr<Stream> OpenStream(const CheckRequest& request) const;
   // The most input bytes a stream holds back before it can release them (an
   // upper bound; docs/streaming.md derives it): from the longest pattern
   // after folding (regexes by their maximum width), the look-around of flags

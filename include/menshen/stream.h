@@ -40,8 +40,12 @@ class Stream {
  public:
   // Streams are opened with Engine::OpenStream() or Fork(). Closing one (the
   // destructor) returns its state to the engine's pool; if the stream was
-  // neither finished nor cut, its audit record is not written.
+  // neither finished nor cut, its audit record is not written. A stream is a
+  // handle that moves (nothing is allocated to open or move one); a moved-from
+  // stream may only be destroyed or assigned to.
   ~Stream();
+  Stream(Stream&& other) noexcept;
+  Stream& operator=(Stream&& other) noexcept;
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
 
@@ -78,7 +82,7 @@ class Stream {
   // A copy of this stream at this point: fed the same continuation it reaches
   // the same decision; fed another, it is independent. Copies the Hyperscan
   // stream state and the held-back bytes only.
-  absl::StatusOr<std::unique_ptr<Stream>> Fork() const;
+  absl::StatusOr<Stream> Fork() const;
 
   // Heap bytes this stream holds now (Hyperscan stream state, held-back text
   // and folded window, hit list).

@@ -214,7 +214,7 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
   return status;
 }
 
-absl::StatusOr<std::unique_ptr<Stream>> Engine::OpenStream(const CheckRequest& request) const {
+absl::StatusOr<Stream> Engine::OpenStream(const CheckRequest& request) const {
   const internal::CompiledPolicy& policy = state_->options.policy->compiled();
   if (!request.profile.empty() && !policy.HasProfile(request.profile)) {
     return absl::InvalidArgumentError(
@@ -228,7 +228,7 @@ absl::StatusOr<std::unique_ptr<Stream>> Engine::OpenStream(const CheckRequest& r
     state_->ReleaseStream(std::move(stream));
     return s;
   }
-  return std::make_unique<Stream>(std::move(stream));
+  return Stream(std::move(stream));
 }
 
 absl::StatusOr<size_t> Engine::stream_holdback_bytes() const {

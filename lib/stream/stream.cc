@@ -130,6 +130,8 @@ void StreamState::Park() {
   trim(window_.begin);
   trim(window_.end);
   trim(pending_);
+  trim(groups_);
+  trim(drop_);
   trim(fresh_);
   trim(decision_.hits);
   trim(mask_hits_);
@@ -153,6 +155,7 @@ size_t StreamState::memory_bytes() const {
   return dbs_->stream_state_bytes() + folder_.memory_bytes() + held_.capacity() +
          window_.text.capacity() + 4 * (window_.begin.capacity() + window_.end.capacity()) +
          sizeof(Pending) * pending_.capacity() + sizeof(StreamCandidate) * fresh_.capacity() +
+         sizeof(Group) * groups_.capacity() + drop_.capacity() +
          sizeof(Hit) * (decision_.hits.capacity() + mask_hits_.capacity()) +
          masked_.capacity() + full_text_.capacity();
 }
@@ -222,12 +225,8 @@ uint64_t StreamState::Resolve() {
     return std::tie(a.c.pack, a.c.entry, a.c.start, a.c.end) <
            std::tie(b.c.pack, b.c.entry, b.c.start, b.c.end);
   });
-  struct Group {
-    StreamCandidate span;
-    size_t first, last;  // pending_ indexes [first, last)
-    bool allow;
-  };
-  std::vector<Group> groups;
+  std::vector<Group>& groups = groups_;
+  groups.clear();
   for (size_t i = 0; i < pending_.size() && pending_[i].checked; ++i) {
     const StreamCandidate& c = pending_[i].c;
     if (!groups.empty()) {
@@ -247,10 +246,11 @@ uint64_t StreamState::Resolve() {
   }
 
   uint64_t first_new = kNone;
-  std::vector<bool> drop(pending_.size(), false);
+  std::vector<uint8_t>& drop = drop_;
+  drop.assign(pending_.size(), 0);
   for (const Group& g : groups) {
     if (g.span.end > settled) continue;
-    for (size_t i = g.first; i < g.last; ++i) drop[i] = true;
+    for (size_t i = g.first; i < g.last; ++i) drop[i] = 1;
     if (g.allow) continue;
     const bool allowed = std::any_of(groups.begin(), groups.end(), [&](const Group& a) {
       return a.allow && a.span.start <= g.span.start && a.span.end >= g.span.end;
@@ -473,6 +473,16 @@ absl::Status StreamState::Finish(std::string* released) {
 
 Stream::Stream(std::unique_ptr<internal::StreamState> state) : state_(std::move(state)) {}
 
+Stream::Stream(Stream&& other) noexcept = default;
+
+Stream& Stream::operator=(Stream&& other) noexcept {
+  if (this != &other) {
+    Stream old(std::move(*this));  // returns the current state to its pool
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
 Stream::~Stream() {
   if (state_ == nullptr) return;
   // This stream may hold the last reference to its engine, whose pool the
@@ -496,7 +506,7 @@ size_t Stream::bytes_released() const { return static_cast<size_t>(state_->bytes
 size_t Stream::memory_bytes() const { return state_->memory_bytes(); }
 size_t Stream::max_held_bytes() const { return static_cast<size_t>(state_->max_held_bytes()); }
 
-absl::StatusOr<std::unique_ptr<Stream>> Stream::Fork() const {
+absl::StatusOr<Stream> Stream::Fork() const {
   internal::EngineState* owner = state_->engine_state();
   std::unique_ptr<internal::StreamState> copy = owner->AcquireStream();
   if (absl::Status s = copy->OpenLike(*state_); !s.ok()) {
@@ -504,7 +514,7 @@ absl::StatusOr<std::unique_ptr<Stream>> Stream::Fork() const {
     owner->ReleaseStream(std::move(copy));
     return s;
   }
-  return std::make_unique<Stream>(std::move(copy));
+  return Stream(std::move(copy));
 }
 
 }  // namespace menshen

@@ -105,6 +105,15 @@ class StreamState {
   FoldedText window_;
   uint64_t window_base_ = 0;
   std::vector<Pending> pending_;
+  // Scratch for Resolve: candidates of one entry that merge, as block mode
+  // merges them, and which pending candidates are done.
+  struct Group {
+    StreamCandidate span;
+    size_t first, last;  // pending_ indexes [first, last)
+    bool allow;
+  };
+  std::vector<Group> groups_;
+  std::vector<uint8_t> drop_;
   std::vector<StreamCandidate> fresh_;  // scratch: candidates of one scan
   uint64_t released_ = 0;
   // decision_.hits[0, done_hits_) end by released_; later ones start at or

@@ -46,12 +46,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t n = 1;
     if (seed != 0) n = 1 + (static_cast<unsigned char>(text[k % text.size()]) + k) % seed;
     n = std::min(n, text.size() - pos);
-    if (!(*stream)->Feed(text.substr(pos, n), &released).ok()) std::abort();
+    if (!stream->Feed(text.substr(pos, n), &released).ok()) std::abort();
     pos += n;
   }
-  if (!(*stream)->Finish(&released).ok()) std::abort();
-  const menshen::Decision& d = (*stream)->decision();
-  if ((*stream)->cut()) {
+  if (!stream->Finish(&released).ok()) std::abort();
+  const menshen::Decision& d = stream->decision();
+  if (stream->cut()) {
     if (block.masked.compare(0, released.size(), released) != 0) std::abort();
     if (d.action != menshen::Action::kRefuse && d.action != menshen::Action::kBlock) std::abort();
     return 0;

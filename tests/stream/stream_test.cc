@@ -88,20 +88,20 @@ struct StreamRun {
 StreamRun RunStream(const Engine& engine, std::string_view text,
                     const std::vector<size_t>& sizes, const CheckRequest& request = Output()) {
   StreamRun run;
-  absl::StatusOr<std::unique_ptr<Stream>> stream = engine.OpenStream(request);
+  absl::StatusOr<Stream> stream = engine.OpenStream(request);
   EXPECT_TRUE(stream.ok()) << stream.status();
   if (!stream.ok()) return run;
   size_t pos = 0;
   for (size_t k = 0; pos < text.size(); ++k) {
     const size_t n = std::min(sizes[k % sizes.size()], text.size() - pos);
-    EXPECT_TRUE((*stream)->Feed(text.substr(pos, n), &run.released).ok());
+    EXPECT_TRUE(stream->Feed(text.substr(pos, n), &run.released).ok());
     pos += n;
   }
-  EXPECT_TRUE((*stream)->Finish(&run.released).ok());
-  run.decision = (*stream)->decision();
-  run.cut = (*stream)->cut();
-  run.cut_offset = (*stream)->cut_offset();
-  run.max_held = (*stream)->max_held_bytes();
+  EXPECT_TRUE(stream->Finish(&run.released).ok());
+  run.decision = stream->decision();
+  run.cut = stream->cut();
+  run.cut_offset = stream->cut_offset();
+  run.max_held = stream->max_held_bytes();
   return run;
 }
 
@@ -242,11 +242,11 @@ TEST(Stream, TermSplitAtEveryBytePosition) {
       StreamRun run;
       auto stream = engine.OpenStream(Output());
       ASSERT_TRUE(stream.ok());
-      ASSERT_TRUE((*stream)->Feed(std::string_view(text).substr(0, split), &run.released).ok());
-      ASSERT_TRUE((*stream)->Feed(std::string_view(text).substr(split), &run.released).ok());
-      ASSERT_TRUE((*stream)->Finish(&run.released).ok());
+      ASSERT_TRUE(stream->Feed(std::string_view(text).substr(0, split), &run.released).ok());
+      ASSERT_TRUE(stream->Feed(std::string_view(text).substr(split), &run.released).ok());
+      ASSERT_TRUE(stream->Finish(&run.released).ok());
       EXPECT_EQ(run.released, block->masked) << text << " split at " << split;
-      EXPECT_EQ(Spans((*stream)->decision().hits), Spans(block->hits)) << text << " " << split;
+      EXPECT_EQ(Spans(stream->decision().hits), Spans(block->hits)) << text << " " << split;
     }
   }
 }
@@ -271,13 +271,13 @@ TEST(Stream, SeparatorsInTheirOwnChunk) {
   ASSERT_TRUE(stream.ok());
   std::string released;
   for (std::string_view chunk : {"傻", " ", "*", "·", "逼", "!"}) {
-    ASSERT_TRUE((*stream)->Feed(chunk, &released).ok());
+    ASSERT_TRUE(stream->Feed(chunk, &released).ok());
   }
-  ASSERT_TRUE((*stream)->Finish(&released).ok());
+  ASSERT_TRUE(stream->Finish(&released).ok());
   // 傻逼 across the separators, and 傻 (`exact`) on its own.
-  ASSERT_EQ((*stream)->decision().hits.size(), 2u);
-  EXPECT_EQ((*stream)->decision().hits[1].start, 0u);
-  EXPECT_EQ((*stream)->decision().hits[1].end, std::string("傻 *·逼").size());
+  ASSERT_EQ(stream->decision().hits.size(), 2u);
+  EXPECT_EQ(stream->decision().hits[1].start, 0u);
+  EXPECT_EQ(stream->decision().hits[1].end, std::string("傻 *·逼").size());
   EXPECT_EQ(released, "*****!");
 }
 
@@ -287,13 +287,13 @@ TEST(Stream, ReleasesTextThatNoPatternCanReach) {
   ASSERT_TRUE(stream.ok());
   std::string released;
   const std::string clean(200, 'x');
-  ASSERT_TRUE((*stream)->Feed(clean, &released).ok());
+  ASSERT_TRUE(stream->Feed(clean, &released).ok());
   // Only the tail a pattern could still start in is held back.
   EXPECT_GT(released.size(), 150u);
   EXPECT_EQ(released, clean.substr(0, released.size()));
   const absl::StatusOr<size_t> bound = engine.stream_holdback_bytes();
   ASSERT_TRUE(bound.ok());
-  EXPECT_LE((*stream)->bytes_fed() - (*stream)->bytes_released(), *bound);
+  EXPECT_LE(stream->bytes_fed() - stream->bytes_released(), *bound);
 }
 
 TEST(Stream, CutInTheMiddleOfAChunk) {
@@ -302,17 +302,17 @@ TEST(Stream, CutInTheMiddleOfAChunk) {
   ASSERT_TRUE(stream.ok());
   std::string released;
   const std::string text = "开头一段话，然后大麻然后更多的文字" + std::string(100, '.');
-  ASSERT_TRUE((*stream)->Feed(text, &released).ok());
-  EXPECT_TRUE((*stream)->cut());
+  ASSERT_TRUE(stream->Feed(text, &released).ok());
+  EXPECT_TRUE(stream->cut());
   const size_t at = text.find("大麻");
-  EXPECT_EQ((*stream)->cut_offset(), at);
+  EXPECT_EQ(stream->cut_offset(), at);
   EXPECT_EQ(released, text.substr(0, at));
-  EXPECT_EQ((*stream)->decision().action, Action::kRefuse);
-  EXPECT_FALSE((*stream)->decision().refusal.empty());
-  EXPECT_FALSE((*stream)->decision().label.empty());  // output: the policy's label
+  EXPECT_EQ(stream->decision().action, Action::kRefuse);
+  EXPECT_FALSE(stream->decision().refusal.empty());
+  EXPECT_FALSE(stream->decision().label.empty());  // output: the policy's label
   // Nothing more is released after the cut, and Finish adds nothing.
-  ASSERT_TRUE((*stream)->Feed("more text", &released).ok());
-  ASSERT_TRUE((*stream)->Finish(&released).ok());
+  ASSERT_TRUE(stream->Feed("more text", &released).ok());
+  ASSERT_TRUE(stream->Finish(&released).ok());
   EXPECT_EQ(released, text.substr(0, at));
 }
 
@@ -321,27 +321,27 @@ TEST(Stream, ForkFollowsItsOwnContinuation) {
   auto parent = engine.OpenStream(Output());
   ASSERT_TRUE(parent.ok());
   std::string parent_out, fork_out;
-  ASSERT_TRUE((*parent)->Feed("hello 操你", &parent_out).ok());
-  auto fork = (*parent)->Fork();
+  ASSERT_TRUE(parent->Feed("hello 操你", &parent_out).ok());
+  auto fork = parent->Fork();
   ASSERT_TRUE(fork.ok()) << fork.status();
   fork_out = parent_out;
-  auto same = (*parent)->Fork();
+  auto same = parent->Fork();
   ASSERT_TRUE(same.ok());
   std::string same_out = parent_out;
 
-  ASSERT_TRUE((*parent)->Feed("妈 bye", &parent_out).ok());
-  ASSERT_TRUE((*parent)->Finish(&parent_out).ok());
-  ASSERT_TRUE((*fork)->Feed("们好 bye", &fork_out).ok());
-  ASSERT_TRUE((*fork)->Finish(&fork_out).ok());
-  ASSERT_TRUE((*same)->Feed("妈 bye", &same_out).ok());
-  ASSERT_TRUE((*same)->Finish(&same_out).ok());
+  ASSERT_TRUE(parent->Feed("妈 bye", &parent_out).ok());
+  ASSERT_TRUE(parent->Finish(&parent_out).ok());
+  ASSERT_TRUE(fork->Feed("们好 bye", &fork_out).ok());
+  ASSERT_TRUE(fork->Finish(&fork_out).ok());
+  ASSERT_TRUE(same->Feed("妈 bye", &same_out).ok());
+  ASSERT_TRUE(same->Finish(&same_out).ok());
 
   EXPECT_EQ(parent_out, "hello *** bye");
-  EXPECT_EQ((*parent)->decision().action, Action::kMask);
+  EXPECT_EQ(parent->decision().action, Action::kMask);
   EXPECT_EQ(fork_out, "hello 操你们好 bye");
-  EXPECT_EQ((*fork)->decision().action, Action::kAllow);
+  EXPECT_EQ(fork->decision().action, Action::kAllow);
   EXPECT_EQ(same_out, parent_out);
-  EXPECT_EQ(Spans((*same)->decision().hits), Spans((*parent)->decision().hits));
+  EXPECT_EQ(Spans(same->decision().hits), Spans(parent->decision().hits));
 }
 
 TEST(Stream, ForkAfterPropertyChunks) {
@@ -355,18 +355,18 @@ TEST(Stream, ForkAfterPropertyChunks) {
     auto parent = engine.OpenStream(Output());
     ASSERT_TRUE(parent.ok());
     std::string out;
-    ASSERT_TRUE((*parent)->Feed(std::string_view(text).substr(0, split), &out).ok());
-    auto fork = (*parent)->Fork();
+    ASSERT_TRUE(parent->Feed(std::string_view(text).substr(0, split), &out).ok());
+    auto fork = parent->Fork();
     ASSERT_TRUE(fork.ok());
     std::string fork_out = out;
-    ASSERT_TRUE((*fork)->Feed(std::string_view(text).substr(split), &fork_out).ok());
-    ASSERT_TRUE((*fork)->Finish(&fork_out).ok());
-    parent->reset();  // the fork outlives its parent
+    ASSERT_TRUE(fork->Feed(std::string_view(text).substr(split), &fork_out).ok());
+    ASSERT_TRUE(fork->Finish(&fork_out).ok());
+    { Stream gone = *std::move(parent); }  // the fork outlives its parent
     StreamRun run;
     run.released = fork_out;
-    run.decision = (*fork)->decision();
-    run.cut = (*fork)->cut();
-    run.cut_offset = (*fork)->cut_offset();
+    run.decision = fork->decision();
+    run.cut = fork->cut();
+    run.cut_offset = fork->cut_offset();
     ExpectLikeBlock(engine, text, run, text);
   }
 }
@@ -389,10 +389,10 @@ TEST(Stream, FeedAfterFinishIsAnError) {
   auto stream = SharedEngine()->OpenStream(Output());
   ASSERT_TRUE(stream.ok());
   std::string out;
-  ASSERT_TRUE((*stream)->Finish(&out).ok());
-  EXPECT_EQ((*stream)->Feed("x", &out).code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ((*stream)->Finish(&out).code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE((*stream)->finished());
+  ASSERT_TRUE(stream->Finish(&out).ok());
+  EXPECT_EQ(stream->Feed("x", &out).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(stream->Finish(&out).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(stream->finished());
 }
 
 TEST(Stream, UnknownProfileIsAnError) {
@@ -422,10 +422,10 @@ TEST(Stream, InputLimitCutsTheStream) {
   auto stream = engine->OpenStream(Output());
   ASSERT_TRUE(stream.ok());
   std::string out;
-  ASSERT_TRUE((*stream)->Feed(std::string(60, 'x'), &out).ok());
-  EXPECT_EQ((*stream)->Feed(std::string(60, 'x'), &out).code(),
+  ASSERT_TRUE(stream->Feed(std::string(60, 'x'), &out).ok());
+  EXPECT_EQ(stream->Feed(std::string(60, 'x'), &out).code(),
             absl::StatusCode::kResourceExhausted);
-  EXPECT_TRUE((*stream)->cut());
+  EXPECT_TRUE(stream->cut());
   EXPECT_LE(out.size(), 60u);
 }
 
@@ -438,13 +438,13 @@ TEST(Stream, HoldBackLimitCutsTheStream) {
   std::string out;
   // Ignorables inside a possible term fold to nothing, so the stream cannot
   // release them until the term is decided.
-  absl::Status status = (*stream)->Feed("f", &out);
+  absl::Status status = stream->Feed("f", &out);
   std::string zwsp;
   for (int i = 0; i < 400; ++i) zwsp += Utf8(0x200B);
-  for (int i = 0; i < 5 && status.ok(); ++i) status = (*stream)->Feed(zwsp, &out);
+  for (int i = 0; i < 5 && status.ok(); ++i) status = stream->Feed(zwsp, &out);
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
   EXPECT_NE(status.message().find("max_stream_holdback_bytes"), std::string::npos);
-  EXPECT_TRUE((*stream)->cut());
+  EXPECT_TRUE(stream->cut());
 }
 
 TEST(Stream, AuditRecordOncePerStream) {
@@ -458,10 +458,10 @@ TEST(Stream, AuditRecordOncePerStream) {
     auto stream = engine->OpenStream(request);
     ASSERT_TRUE(stream.ok());
     std::string out;
-    ASSERT_TRUE((*stream)->Feed("hello 傻", &out).ok());
+    ASSERT_TRUE(stream->Feed("hello 傻", &out).ok());
     EXPECT_TRUE(records.empty());
-    ASSERT_TRUE((*stream)->Feed("逼 world", &out).ok());
-    ASSERT_TRUE((*stream)->Finish(&out).ok());
+    ASSERT_TRUE(stream->Feed("逼 world", &out).ok());
+    ASSERT_TRUE(stream->Finish(&out).ok());
   }
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].request_id(), "req-1");
@@ -478,7 +478,7 @@ TEST(Stream, AuditRecordOncePerStream) {
   auto stream = engine->OpenStream(request);
   ASSERT_TRUE(stream.ok());
   std::string out;
-  ASSERT_TRUE((*stream)->Feed("这是大麻" + std::string(100, ' '), &out).ok());
+  ASSERT_TRUE(stream->Feed("这是大麻" + std::string(100, ' '), &out).ok());
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].action(), "REFUSE");
   // An abandoned stream (neither finished nor cut) reports nothing.
@@ -497,9 +497,9 @@ TEST(Stream, MemoryPerStreamIsSmallAndStreamsArePooled) {
     std::string out;
     const std::string text = RandomText(rng, false);
     for (size_t pos = 0; pos < text.size(); pos += 16) {
-      ASSERT_TRUE((*stream)->Feed(std::string_view(text).substr(pos, 16), &out).ok());
+      ASSERT_TRUE(stream->Feed(std::string_view(text).substr(pos, 16), &out).ok());
     }
-    most = std::max(most, (*stream)->memory_bytes());
+    most = std::max(most, stream->memory_bytes());
   }
   EXPECT_LT(most, size_t{64} << 10);
 }

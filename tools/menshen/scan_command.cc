@@ -206,20 +206,20 @@ class Scanner {
   // Feeds `text` through a stream in chunks; leaves the decision in
   // decision_ and the released text in released_.
   absl::Status StreamText(std::string_view text, const CheckRequest& request) {
-    absl::StatusOr<std::unique_ptr<Stream>> stream = engine_->OpenStream(request);
+    absl::StatusOr<Stream> stream = engine_->OpenStream(request);
     if (!stream.ok()) return stream.status();
     released_.clear();
     std::uniform_int_distribution<size_t> size(1, args_.stream_chunk);
     for (size_t pos = 0; pos < text.size();) {
       const size_t n = std::min(args_.stream_random ? size(rng_) : args_.stream_chunk,
                                 text.size() - pos);
-      if (absl::Status s = (*stream)->Feed(text.substr(pos, n), &released_); !s.ok()) return s;
+      if (absl::Status s = stream->Feed(text.substr(pos, n), &released_); !s.ok()) return s;
       pos += n;
     }
-    if (absl::Status s = (*stream)->Finish(&released_); !s.ok()) return s;
-    decision_ = (*stream)->decision();
-    stream_cut_ = (*stream)->cut();
-    cut_offset_ = (*stream)->cut_offset();
+    if (absl::Status s = stream->Finish(&released_); !s.ok()) return s;
+    decision_ = stream->decision();
+    stream_cut_ = stream->cut();
+    cut_offset_ = stream->cut_offset();
     return absl::OkStatus();
   }
 
