@@ -195,6 +195,7 @@ uint64_t StreamState::OriginalOffsetOfFolded(uint64_t folded) const {
 }
 
 uint64_t StreamState::Resolve() {
+  if (pending_.empty()) return kNone;  // most chunks of most streams
   const uint64_t scanned = window_base_ + window_.text.size();
   const uint64_t width = dbs_->max_width();
   // Candidates ending by check_limit have their context folded; groups
