@@ -69,6 +69,10 @@ struct Decision {
   size_t invalid_utf8 = 0;
   // The engine snapshot that decided; keeps the hits' string views valid.
   std::shared_ptr<const Engine> engine;
+  // Regex matches dropped because their entry's validator rejected them (an ID
+  // number with a bad check digit, a card number failing Luhn, a private IP
+  // address, a mobile number inside a longer run of digits).
+  size_t rejected_by_validators = 0;
 };
 
 }  // namespace menshen

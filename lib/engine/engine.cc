@@ -177,8 +177,9 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
     internal::Fold(text, fold, &scan->folded);
   }
   if (status.ok()) {
+    decision->rejected_by_validators = 0;
     internal::ResolveCandidates(state_->loaded, text, scan->folded, &scan->candidates,
-                                &scan->resolved);
+                                &scan->resolved, &decision->rejected_by_validators);
     decision->hits.clear();
     decision->hits.reserve(scan->resolved.size());
     for (const internal::ResolvedHit& r : scan->resolved) {

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "lib/base/utf8.h"
+#include "lib/match/validators.h"
 
 namespace menshen::internal {
 namespace {
@@ -39,12 +40,13 @@ bool Accepts(const pack::Entry& e, std::string_view original, const FoldedText& 
 
 bool AcceptCandidate(const pack::Entry& entry, std::string_view original,
                      const FoldedText& folded, const Candidate& candidate) {
-  return Accepts(entry, original, folded, candidate);
+  return Accepts(entry, original, folded, candidate) &&
+         Validate(entry.validator(), folded.text, candidate.start, candidate.end);
 }
 
 void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_view original,
                        const FoldedText& folded, std::vector<Candidate>* candidates,
-                       std::vector<ResolvedHit>* out) {
+                       std::vector<ResolvedHit>* out, size_t* rejected_by_validators) {
   out->clear();
   if (candidates->empty()) return;
   auto entry_of = [&](const Candidate& c) -> const pack::Entry& {
@@ -58,8 +60,16 @@ void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_vi
   });
   std::vector<Candidate>& c = *candidates;
   size_t kept = 0;
+  const Candidate* last_rejected = nullptr;  // overlapping rejections count once
   for (size_t i = 0; i < c.size(); ++i) {
     if (!Accepts(entry_of(c[i]), original, folded, c[i])) continue;
+    if (!Validate(entry_of(c[i]).validator(), folded.text, c[i].start, c[i].end)) {
+      const bool again = last_rejected != nullptr && last_rejected->pack == c[i].pack &&
+                         last_rejected->entry == c[i].entry && c[i].start < last_rejected->end;
+      if (!again && rejected_by_validators != nullptr) ++*rejected_by_validators;
+      last_rejected = &c[i];
+      continue;
+    }
     if (kept > 0) {
       Candidate& last = c[kept - 1];
       const bool same_entry = last.pack == c[i].pack && last.entry == c[i].entry;

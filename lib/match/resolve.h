@@ -25,17 +25,20 @@ struct ResolvedHit {
 
 // Whether one candidate keeps to its entry's flags and validator: word
 // boundaries (the folded code points beside it), `exact` (no noise skipped
-// inside it). Looks at most two code points beyond the candidate on either
-// side, so a stream can call it on a window of folded text.
+// inside it), the validator (lib/match/validators.h). Looks at most two code
+// points beyond the candidate on either side, so a stream can call it on a
+// window of folded text.
 bool AcceptCandidate(const pack::Entry& entry, std::string_view original,
                      const FoldedText& folded, const Candidate& candidate);
 
 // Resolves `candidates` (reordered in place) found in `folded`, the fold of
 // `original`. Appends deny hits to `out` (cleared first), ordered by start,
-// end, then entry id.
+// end, then entry id. Candidates whose entry's validator fails are dropped and,
+// when `rejected_by_validators` is given, added to it (overlapping rejected
+// matches of one entry count once).
 void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_view original,
                        const FoldedText& folded, std::vector<Candidate>* candidates,
-                       std::vector<ResolvedHit>* out);
+                       std::vector<ResolvedHit>* out, size_t* rejected_by_validators = nullptr);
 
 }  // namespace menshen::internal
 

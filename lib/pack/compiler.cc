@@ -162,6 +162,11 @@ absl::Status FoldAndDeduplicate(const PackSource& source, const pack::PackManife
     const std::string first_where = absl::StrCat(source.Describe(first.file()), ":", first.line());
     const bool first_allow = (first.flags() & pack::ALLOW) != 0;
     const bool this_allow = (e.flags() & pack::ALLOW) != 0;
+    if (first.validator() != e.validator()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, "'", e.term(), "' duplicates '",
+                                                     first.term(), "' at ", first_where,
+                                                     " with a different validator"));
+    }
     if (first.category() != e.category() || first_allow != this_allow) {
       return absl::InvalidArgumentError(absl::StrCat(
           where, "'", e.term(), "' duplicates '", first.term(), "' at ", first_where,

@@ -21,7 +21,9 @@ absl::Status CheckEntries(const pack::CompiledPack& compiled, std::string_view n
     const bool kind_ok = e.kind() == pack::LITERAL || e.kind() == pack::REGEX;
     const bool severity_ok = allow ? e.severity() == 0 : e.severity() >= 1 && e.severity() <= 4;
     const bool literal_ok = e.kind() != pack::LITERAL || !e.folded().empty();
-    if (!kind_ok || !severity_ok || !literal_ok || e.id().empty()) {
+    const bool validator_ok = pack::Validator_IsValid(e.validator()) &&
+                              (e.validator() == pack::VALIDATOR_NONE || e.kind() == pack::REGEX);
+    if (!kind_ok || !severity_ok || !literal_ok || !validator_ok || e.id().empty()) {
       return absl::DataLossError(absl::StrCat(absl::string_view(name.data(), name.size()),
                                               ": corrupt .mspack: entry '", e.id(),
                                               "' is inconsistent"));

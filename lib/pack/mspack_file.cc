@@ -55,10 +55,11 @@ absl::StatusOr<DecodedMspack> DecodeMspack(std::string_view bytes, std::string_v
     return absl::InvalidArgumentError(absl::StrCat(who, ": not a .mspack file (bad magic)"));
   }
   const uint32_t version = absl::little_endian::Load32(bytes.data() + 8);
-  if (version != kMspackFormatVersion) {
+  if (version < kMspackOldestFormatVersion || version > kMspackFormatVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         who, ": .mspack format version ", version, " is not supported (this menshen reads ",
-        kMspackFormatVersion, "); rebuild the pack with `menshen pack build`"));
+        kMspackOldestFormatVersion, " to ", kMspackFormatVersion,
+        "); rebuild the pack with `menshen pack build`"));
   }
   const uint32_t header_size = absl::little_endian::Load32(bytes.data() + 12);
   const uint64_t payload_size = absl::little_endian::Load64(bytes.data() + 16);

@@ -9,7 +9,7 @@
 namespace menshen::internal {
 namespace {
 
-constexpr int kMaxColumns = 4;  // term, category, severity, flags
+constexpr int kMaxColumns = 5;  // term, category, severity, flags, validator
 
 absl::string_view Trim(absl::string_view s) { return absl::StripAsciiWhitespace(s); }
 
@@ -35,6 +35,18 @@ absl::StatusOr<uint32_t> ParseFlags(std::string_view flags) {
   return bits;
 }
 
+absl::StatusOr<pack::Validator> ParseValidator(std::string_view name) {
+  absl::string_view n = Trim(absl::string_view(name.data(), name.size()));
+  if (n.empty() || n == "-") return pack::VALIDATOR_NONE;
+  if (n == "cn_resident_id") return pack::CN_RESIDENT_ID;
+  if (n == "luhn") return pack::LUHN;
+  if (n == "public_ipv4") return pack::PUBLIC_IPV4;
+  if (n == "digit_run") return pack::DIGIT_RUN;
+  if (n == "token") return pack::TOKEN;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown validator '", n, "' (known: cn_resident_id, luhn, public_ipv4, digit_run, token)"));
+}
+
 absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
     std::string_view display_name, std::string_view path, std::string_view content,
     pack::EntryKind kind, const TsvDefaults& defaults, const Taxonomy& taxonomy) {
@@ -53,9 +65,10 @@ absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
       return error("the line is not valid UTF-8");
     }
     std::vector<absl::string_view> columns = absl::StrSplit(line, '\t');
-    if (columns.size() > kMaxColumns) {
+    if (columns.size() > (kind == pack::REGEX ? kMaxColumns : kMaxColumns - 1)) {
       return error(absl::StrCat("too many columns (", columns.size(),
-                                "); expected term, category, severity, flags separated by tabs"));
+                                "); expected term, category, severity, flags",
+                                kind == pack::REGEX ? ", validator" : "", " separated by tabs"));
     }
     columns.resize(kMaxColumns);
     for (absl::string_view& c : columns) c = Trim(c);
@@ -94,6 +107,17 @@ absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
                        : absl::StrCat("bad severity '", columns[2], "' (1 to 4)"));
     }
     entry.set_severity(severity);
+
+    absl::StatusOr<pack::Validator> validator =
+        ParseValidator(std::string_view(columns[4].data(), columns[4].size()));
+    if (!validator.ok()) return error(validator.status().message());
+    if (*validator != pack::VALIDATOR_NONE && kind != pack::REGEX) {
+      return error("a validator applies to regex entries only");
+    }
+    if (*validator != pack::VALIDATOR_NONE && allow) {
+      return error("an allow entry cannot have a validator");
+    }
+    entry.set_validator(*validator);
     entries.push_back(std::move(entry));
   }
   return entries;

@@ -1,4 +1,5 @@
-// Reading the TSV entry files of a pack: term, category, severity, flags.
+// Reading the TSV entry files of a pack: term, category, severity, flags, and
+// for regex files an optional fifth column, the validator.
 #ifndef MENSHEN_LIB_PACK_TSV_H_
 #define MENSHEN_LIB_PACK_TSV_H_
 
@@ -25,6 +26,10 @@ struct TsvDefaults {
 absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
     std::string_view display_name, std::string_view path, std::string_view content,
     pack::EntryKind kind, const TsvDefaults& defaults, const Taxonomy& taxonomy);
+
+// Parses a validator name of a regex file's fifth column ("cn_resident_id",
+// "luhn", "public_ipv4", "digit_run", "token"; empty or "-" for none).
+absl::StatusOr<pack::Validator> ParseValidator(std::string_view name);
 
 // Parses a comma-separated flags list ("word,exact"; "-" for none) into
 // EntryFlag bits; returns an error naming the first unknown flag.
