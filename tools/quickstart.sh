@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds menshen and runs the main job: a scan of
-# the example prompts with the starter pack compiled into the binary.
+# the example prompts with the default packs compiled into the binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -82,10 +82,32 @@ absl::StatusOr<std::shared_ptr<const Pack>> Pack::Load(const std::string& path) 
   return FromBytes(*bytes, path);
 }
 
-absl::StatusOr<std::shared_ptr<const Pack>> Pack::Starter() {
-  absl::StatusOr<internal::PackSource> source = internal::EmbeddedPackSource("starter");
+namespace {
+
+absl::StatusOr<std::shared_ptr<const Pack>> LoadEmbedded(std::string_view name) {
+  absl::StatusOr<internal::PackSource> source = internal::EmbeddedPackSource(name);
   if (!source.ok()) return source.status();
   return LoadBuilt(Build(*source, PackBuildOptions{}), source->origin);
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const Pack>> Pack::Starter() { return LoadEmbedded("starter"); }
+
+const std::vector<std::string>& Pack::DefaultPackNames() {
+  static const auto* const kNames = new std::vector<std::string>{
+      "starter", "pii-zh", "secrets", "prompt-injection", "abuse-zh", "abuse-en"};
+  return *kNames;
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> Pack::Defaults() {
+  std::vector<std::shared_ptr<const Pack>> packs;
+  for (const std::string& name : DefaultPackNames()) {
+    absl::StatusOr<std::shared_ptr<const Pack>> pack = LoadEmbedded(name);
+    if (!pack.ok()) return pack.status();
+    packs.push_back(*std::move(pack));
+  }
+  return packs;
 }
 
 }  // namespace menshen

@@ -18,7 +18,8 @@ constexpr char kUsage[] =
     "               [--audit-log FILE [--audit-text]] [--stream N|random [--seed S]]\n"
     "               [FILE ...|-]\n"
     "  menshen audit verify [--rotated] FILE...\n"
-    "With no --pack, scan uses the starter pack compiled into menshen.\n";
+    "With no --pack, scan uses the default packs compiled into menshen (starter,\n"
+    "pii-zh, secrets, prompt-injection, abuse-zh, abuse-en).\n";
 
 int Run(const std::vector<std::string>& argv) {
   using namespace menshen::cli;

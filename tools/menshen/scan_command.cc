@@ -274,9 +274,9 @@ int Scan(const std::vector<std::string>& args) {
 
   std::vector<std::shared_ptr<const Pack>> packs;
   if (parsed.packs.empty()) {
-    absl::StatusOr<std::shared_ptr<const Pack>> starter = Pack::Starter();
-    if (!starter.ok()) return Fail(kExitUsage, starter.status());
-    packs.push_back(*std::move(starter));
+    absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> defaults = Pack::Defaults();
+    if (!defaults.ok()) return Fail(kExitUsage, defaults.status());
+    packs = *std::move(defaults);
   }
   for (const std::string& path : parsed.packs) {
     absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::Load(path);
