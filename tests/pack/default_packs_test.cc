@@ -166,11 +166,13 @@ TEST(PiiZh, BankCards) {
 TEST(PiiZh, EmailPassportIp) {
   EXPECT_THAT(Hits("邮箱zhang.san@example.com.cn谢谢"), ElementsAre("zhang.san@example.com.cn|A4.6"));
   EXPECT_THAT(Hits("护照号E12345678"), ElementsAre("E12345678|A4.6"));
-  EXPECT_THAT(Hits("护照 EA1234567"), ElementsAre("EA1234567|A4.6"));
+  EXPECT_THAT(Hits("护照 EA1234567"), ElementsAre("护照 EA1234567|A4.6"));
+  EXPECT_THAT(Hits("passport no. EB7654321"), ElementsAre("passport no. EB7654321|A4.6"));
+  EXPECT_THAT(Hits("G12345678"), ElementsAre("G12345678|A4.6"));
   EXPECT_THAT(Hits("服务器地址 114.114.114.114"), ElementsAre("114.114.114.114|A4.6"));
   for (const char* text : {"内网 192.168.1.1 和 10.0.0.8", "本机 127.0.0.1", "169.254.3.4",
                            "版本 1.2.3.4", "version 8.8.8.8", "v1.2.3.4", "1.2.3.4.5",
-                           "型号 0xE12345678", "@张三 你好", "a@b"}) {
+                           "型号 0xE12345678", "型号 EA1234567", "E123456789", "@张三 你好", "a@b"}) {
     EXPECT_THAT(Hits(text), IsEmpty()) << text;
   }
 }
