@@ -1,6 +1,7 @@
 #include "lib/match/resolve.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 
 #include "lib/base/utf8.h"
@@ -60,14 +61,15 @@ void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_vi
   });
   std::vector<Candidate>& c = *candidates;
   size_t kept = 0;
-  const Candidate* last_rejected = nullptr;  // overlapping rejections count once
+  // A copy, not a pointer: kept candidates are compacted over rejected ones.
+  std::optional<Candidate> last_rejected;  // overlapping rejections count once
   for (size_t i = 0; i < c.size(); ++i) {
     if (!Accepts(entry_of(c[i]), original, folded, c[i])) continue;
     if (!Validate(entry_of(c[i]).validator(), folded.text, c[i].start, c[i].end)) {
-      const bool again = last_rejected != nullptr && last_rejected->pack == c[i].pack &&
+      const bool again = last_rejected && last_rejected->pack == c[i].pack &&
                          last_rejected->entry == c[i].entry && c[i].start < last_rejected->end;
       if (!again && rejected_by_validators != nullptr) ++*rejected_by_validators;
-      last_rejected = &c[i];
+      last_rejected = c[i];
       continue;
     }
     if (kept > 0) {

@@ -98,6 +98,11 @@ TEST(ValidatorColumn, RejectedCandidatesAreDroppedAndCounted) {
   EXPECT_EQ(d->hits[0].start, std::string("卡号").size());
   EXPECT_EQ(d->hits[0].end, std::string("卡号4111 1111 1111 1111").size());
   EXPECT_EQ(d->rejected_by_validators, 1u);
+  d = (*engine)->Check("4111111111111111，4111111111111112，5555555555554444，4111111111111113",
+                       Direction::kInput);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->hits.size(), 2u);
+  EXPECT_EQ(d->rejected_by_validators, 2u);
   d = (*engine)->Check("nothing here", Direction::kInput);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->rejected_by_validators, 0u);
