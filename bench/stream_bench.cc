@@ -41,12 +41,12 @@ double ThreadSeconds() {
 const std::shared_ptr<const Engine>& DefaultEngine(std::string* error) {
   static std::string build_error;
   static const std::shared_ptr<const Engine> engine = []() -> std::shared_ptr<const Engine> {
-    absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::Starter();
-    if (!pack.ok()) {
-      build_error = std::string(pack.status().message());
+    absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> packs = Pack::Defaults();
+    if (!packs.ok()) {
+      build_error = std::string(packs.status().message());
       return nullptr;
     }
-    absl::StatusOr<std::shared_ptr<const Engine>> e = Engine::Create({*std::move(pack)});
+    absl::StatusOr<std::shared_ptr<const Engine>> e = Engine::Create(*std::move(packs));
     if (!e.ok()) {
       build_error = std::string(e.status().message());
       return nullptr;

@@ -40,9 +40,12 @@ bool Accepts(const pack::Entry& e, std::string_view original, const FoldedText& 
 }  // namespace
 
 bool AcceptCandidate(const pack::Entry& entry, std::string_view original,
-                     const FoldedText& folded, const Candidate& candidate) {
-  return Accepts(entry, original, folded, candidate) &&
-         Validate(entry.validator(), folded.text, candidate.start, candidate.end);
+                     const FoldedText& folded, const Candidate& candidate,
+                     bool* rejected_by_validator) {
+  if (!Accepts(entry, original, folded, candidate)) return false;
+  const bool valid = Validate(entry.validator(), folded.text, candidate.start, candidate.end);
+  if (rejected_by_validator != nullptr) *rejected_by_validator = !valid;
+  return valid;
 }
 
 void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_view original,

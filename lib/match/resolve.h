@@ -27,9 +27,11 @@ struct ResolvedHit {
 // boundaries (the folded code points beside it), `exact` (no noise skipped
 // inside it), the validator (lib/match/validators.h). Looks at most two code
 // points beyond the candidate on either side, so a stream can call it on a
-// window of folded text.
+// window of folded text. Sets *rejected_by_validator (when given) to whether
+// the validator was what rejected it.
 bool AcceptCandidate(const pack::Entry& entry, std::string_view original,
-                     const FoldedText& folded, const Candidate& candidate);
+                     const FoldedText& folded, const Candidate& candidate,
+                     bool* rejected_by_validator = nullptr);
 
 // Resolves `candidates` (reordered in place) found in `folded`, the fold of
 // `original`. Appends deny hits to `out` (cleared first), ordered by start,

@@ -65,6 +65,8 @@ absl::Status StreamState::Open(std::shared_ptr<const Engine> engine, EngineState
   decision_.label.clear();
   decision_.label_position = LabelPosition::kNone;
   decision_.invalid_utf8 = 0;
+  decision_.rejected_by_validators = 0;
+  last_rejected_.clear();
   decision_.engine = engine_;
   placeholder_ = state->options.policy->compiled().proto().masking().style() ==
                  policy::Masking::PLACEHOLDER;
@@ -109,6 +111,7 @@ absl::Status StreamState::OpenLike(const StreamState& other) {
   audited_ = other.audited_;
   cut_offset_ = other.cut_offset_;
   placeholder_ = other.placeholder_;
+  last_rejected_ = other.last_rejected_;
   // Without a callback the copy reports nothing and needs no scratch.
   return match_.CopyFrom(other.match_, nullptr);
 }
@@ -212,8 +215,12 @@ uint64_t StreamState::Resolve() {
     if (!p.checked && p.c.end <= check_limit) {
       const Candidate local{p.c.pack, p.c.entry, static_cast<uint32_t>(p.c.start - window_base_),
                             static_cast<uint32_t>(p.c.end - window_base_)};
-      if (!AcceptCandidate(EntryOf(p.c), original, window_, local)) continue;
+      bool rejected = false;
+      if (!AcceptCandidate(EntryOf(p.c), original, window_, local, &rejected) && !rejected) {
+        continue;
+      }
       p.checked = true;
+      p.rejected = rejected;
     }
     pending_[kept++] = p;
   }
@@ -228,8 +235,28 @@ uint64_t StreamState::Resolve() {
   });
   std::vector<Group>& groups = groups_;
   groups.clear();
+  std::vector<uint8_t>& drop = drop_;
+  drop.assign(pending_.size(), 0);
   for (size_t i = 0; i < pending_.size() && pending_[i].checked; ++i) {
     const StreamCandidate& c = pending_[i].c;
+    if (pending_[i].rejected) {
+      // Counted once settled, like block mode counts them: in order of
+      // start, an overlap with the previous rejection of the entry is the same.
+      if (c.end > settled) continue;
+      auto last = std::find_if(last_rejected_.begin(), last_rejected_.end(),
+                               [&](const StreamCandidate& r) {
+                                 return r.pack == c.pack && r.entry == c.entry;
+                               });
+      if (last == last_rejected_.end()) {
+        last_rejected_.push_back(c);
+        ++decision_.rejected_by_validators;
+      } else {
+        if (c.start >= last->end) ++decision_.rejected_by_validators;
+        *last = c;
+      }
+      drop[i] = 1;
+      continue;
+    }
     if (!groups.empty()) {
       Group& g = groups.back();
       const bool same_entry = g.span.pack == c.pack && g.span.entry == c.entry;
@@ -247,8 +274,6 @@ uint64_t StreamState::Resolve() {
   }
 
   uint64_t first_new = kNone;
-  std::vector<uint8_t>& drop = drop_;
-  drop.assign(pending_.size(), 0);
   for (const Group& g : groups) {
     if (g.span.end > settled) continue;
     for (size_t i = g.first; i < g.last; ++i) drop[i] = 1;
@@ -432,7 +457,7 @@ absl::Status StreamState::Feed(std::string_view chunk, std::string* released) {
   const uint64_t width = dbs_->max_width();
   uint64_t safe = scanned + 1 > width ? scanned + 1 - width : 0;
   for (const Pending& p : pending_) {
-    if (!IsAllow(p.c)) safe = std::min(safe, p.c.start);
+    if (!IsAllow(p.c) && !p.rejected) safe = std::min(safe, p.c.start);
   }
   uint64_t until = std::max(OriginalOffsetOfFolded(std::max(safe, window_base_)), released_);
   if (cut_) until = std::min(until, cut_offset_);

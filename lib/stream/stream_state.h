@@ -65,7 +65,8 @@ class StreamState {
  private:
   struct Pending {
     StreamCandidate c;
-    bool checked = false;  // AcceptCandidate has run (and accepted it)
+    bool checked = false;   // AcceptCandidate has run (and accepted it, unless...)
+    bool rejected = false;  // ...its validator rejected it: kept only to be counted
   };
 
   const pack::Entry& EntryOf(const StreamCandidate& c) const;
@@ -114,6 +115,9 @@ class StreamState {
   };
   std::vector<Group> groups_;
   std::vector<uint8_t> drop_;
+  // The last candidate a validator rejected, per entry: overlapping
+  // rejections of one entry count once, as in block mode.
+  std::vector<StreamCandidate> last_rejected_;
   std::vector<StreamCandidate> fresh_;  // scratch: candidates of one scan
   uint64_t released_ = 0;
   // decision_.hits[0, done_hits_) end by released_; later ones start at or

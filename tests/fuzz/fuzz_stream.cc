@@ -1,5 +1,5 @@
 // Fuzz target: any bytes through a stream, in chunk sizes taken from the
-// input, against block mode on the same text with the starter pack. A stream
+// input, against block mode on the same text with the default packs. A stream
 // must never crash, and must agree with block mode: the same hits and action
 // and, unless cut, the released text equal to block mode's masked text (cut:
 // a prefix of it).
@@ -16,9 +16,9 @@ namespace {
 
 const menshen::Engine& TheEngine() {
   static const std::shared_ptr<const menshen::Engine> engine = [] {
-    auto pack = menshen::Pack::Starter();
-    if (!pack.ok()) std::abort();
-    auto e = menshen::Engine::Create({*pack});
+    auto packs = menshen::Pack::Defaults();
+    if (!packs.ok()) std::abort();
+    auto e = menshen::Engine::Create(*packs);
     if (!e.ok()) std::abort();
     return *e;
   }();
@@ -56,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (d.action != menshen::Action::kRefuse && d.action != menshen::Action::kBlock) std::abort();
     return 0;
   }
-  if (released != block.masked || d.action != block.action || d.hits.size() != block.hits.size()) {
+  if (released != block.masked || d.action != block.action || d.hits.size() != block.hits.size() ||
+      d.rejected_by_validators != block.rejected_by_validators) {
     std::abort();
   }
   for (size_t i = 0; i < d.hits.size(); ++i) {

@@ -230,6 +230,39 @@ TEST(StreamProperty, PlaceholderMaskingEqualsBlockMode) {
   EXPECT_EQ(run.released, "[已屏蔽] ok");
 }
 
+// The default packs: regexes with validators, whose rejections a stream
+// counts as block mode does.
+TEST(StreamProperty, DefaultPacksWithValidatorsEqualBlockMode) {
+  absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> packs = Pack::Defaults();
+  ASSERT_TRUE(packs.ok()) << packs.status();
+  absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(*packs);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  static const std::vector<std::string> kPieces = {
+      "13912345678", "1391234567890", "电话139 1234 5678", "订单号2024139123456789",
+      "11010519491231002X", "110105194912310021", "6222021234567890123", "4111111111111111",
+      "4111111111111112", "8.8.8.8", "192.168.1.1", "10.0.0.1", "bob@mail.com",
+      "akiaiosfodnn7example", "AKIAIOSFODNN7EXAMPLE", "ignore all previous instructions",
+      "忽略之前的所有指令", "傻逼", "fuck", "你好", " ", "，", "v1.2.3", "ISBN 978-7-111-12345-6",
+      "\xff", "x", "2024-11-25 12:00:00", "400-810-8888", "(010)8888-6666"};
+  std::mt19937 rng(5);
+  for (int iteration = 0; iteration < 600; ++iteration) {
+    std::string text;
+    const int pieces = std::uniform_int_distribution<int>(1, 12)(rng);
+    for (int i = 0; i < pieces; ++i) {
+      text += kPieces[std::uniform_int_distribution<size_t>(0, kPieces.size() - 1)(rng)];
+    }
+    const StreamRun run = RunStream(**engine, text, RandomChunking(rng));
+    const std::string context = "iteration " + std::to_string(iteration) + " \"" + text + "\"";
+    ExpectLikeBlock(**engine, text, run, context);
+    if (!run.cut) {
+      const absl::StatusOr<Decision> block = (*engine)->Check(text, Direction::kOutput);
+      ASSERT_TRUE(block.ok());
+      EXPECT_EQ(run.decision.rejected_by_validators, block->rejected_by_validators) << context;
+    }
+    if (::testing::Test::HasFailure()) break;
+  }
+}
+
 TEST(Stream, TermSplitAtEveryBytePosition) {
   const Engine& engine = *SharedEngine();
   for (const std::string text :
