@@ -25,7 +25,7 @@ class LoadedPack;
 
 struct PackBuildOptions {
   // Turn warnings (terms that fold to nothing or to very few characters,
-  // duplicates) into errors.
+  // duplicates, regexes of unbounded width, which streams refuse) into errors.
   bool strict = false;
   // A taxonomy text proto to check categories against; empty means the one
   // compiled into the library (keyword_packs/taxonomy.textproto).

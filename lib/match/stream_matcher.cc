@@ -17,25 +17,20 @@ std::string EntryOrigin(const LoadedPack& p, const pack::Entry& e) {
 }
 
 // The most folded bytes a regex can match; an error when unbounded.
-absl::StatusOr<size_t> RegexMaxWidth(const LoadedPack& p, const pack::Entry& e) {
-  hs_expr_info_t* info = nullptr;
-  hs_compile_error_t* raw_error = nullptr;
-  const hs_error_t rc = hs_expression_info(e.term().c_str(), kRegexFlags, &info, &raw_error);
-  CompileErrorPtr error(raw_error);
-  if (rc != HS_SUCCESS || info == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        EntryOrigin(p, e), ": regex '", e.term(), "' does not compile: ",
-        error != nullptr && error->message != nullptr ? error->message : "unknown error"));
+absl::StatusOr<size_t> StreamableWidth(const LoadedPack& p, const pack::Entry& e) {
+  absl::StatusOr<size_t> width = RegexMaxWidth(e.term());
+  if (!width.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(EntryOrigin(p, e), ": regex '", e.term(),
+                                                   "' does not compile: ",
+                                                   width.status().message()));
   }
-  const unsigned width = info->max_width;
-  std::free(info);  // allocated by Hyperscan's default (malloc) allocator
-  if (width == UINT_MAX) {
+  if (*width == kUnboundedWidth) {
     return absl::FailedPreconditionError(absl::StrCat(
         EntryOrigin(p, e), ": regex '", e.term(),
         "' can match text of unbounded length, which a stream would have to hold back "
         "without limit; bound its repeats (e.g. {1,64} instead of + or *) to stream with it"));
   }
-  return static_cast<size_t>(width);
+  return *width;
 }
 
 absl::StatusOr<HsDatabasePtr> Compile(const std::vector<const char*>& patterns,
@@ -105,7 +100,7 @@ absl::StatusOr<std::unique_ptr<StreamDatabases>> StreamDatabases::Build(
         dbs->literal_patterns_.push_back(pattern);
         dbs->max_width_ = std::max(dbs->max_width_, e.folded().size());
       } else {
-        absl::StatusOr<size_t> width = RegexMaxWidth(p, e);
+        absl::StatusOr<size_t> width = StreamableWidth(p, e);
         if (!width.ok()) return width.status();
         re_patterns.push_back(e.term().c_str());
         re_lengths.push_back(e.term().size());

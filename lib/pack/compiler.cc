@@ -151,6 +151,18 @@ absl::Status FoldAndDeduplicate(const PackSource& source, const pack::PackManife
         }
       }
     }
+    // A stream holds back the longest possible match. (A regex that does not
+    // compile is reported when the database is built.)
+    if (absl::StatusOr<size_t> width = RegexMaxWidth(e.term());
+        e.kind() == pack::REGEX && width.ok() && *width == kUnboundedWidth) {
+      if (absl::Status s = warn(absl::StrCat(
+              "regex '", e.term(),
+              "' can match text of unbounded length, so streams refuse this pack; bound its "
+              "repeats (e.g. {1,64} instead of + or *)"));
+          !s.ok()) {
+        return s;
+      }
+    }
     std::string key = absl::StrCat(e.kind(), "\x1f",
                                    e.kind() == pack::LITERAL ? e.folded() : e.term());
     auto [it, inserted] = first_by_key.emplace(std::move(key), kept.size());

@@ -1,5 +1,6 @@
 #include "lib/pack/databases.h"
 
+#include <climits>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
@@ -59,6 +60,20 @@ absl::StatusOr<HsDatabasePtr> BuildDatabase(
   return absl::InvalidArgumentError(absl::StrCat(
       AV(origin), ": Hyperscan could not build the ",
       kind == pack::LITERAL ? "literal" : "regex", " database: ", message));
+}
+
+absl::StatusOr<size_t> RegexMaxWidth(const std::string& regex) {
+  hs_expr_info_t* info = nullptr;
+  hs_compile_error_t* raw_error = nullptr;
+  const hs_error_t rc = hs_expression_info(regex.c_str(), kRegexFlags, &info, &raw_error);
+  CompileErrorPtr error(raw_error);
+  if (rc != HS_SUCCESS || info == nullptr) {
+    return absl::InvalidArgumentError(
+        error != nullptr && error->message != nullptr ? error->message : "unknown error");
+  }
+  const unsigned width = info->max_width;
+  std::free(info);  // allocated by Hyperscan's default (malloc) allocator
+  return width == UINT_MAX ? kUnboundedWidth : static_cast<size_t>(width);
 }
 
 absl::StatusOr<pack::Database> SerializeDatabase(const hs_database_t* db) {

@@ -3,6 +3,7 @@
 #ifndef MENSHEN_LIB_PACK_DATABASES_H_
 #define MENSHEN_LIB_PACK_DATABASES_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +33,12 @@ inline constexpr unsigned kRegexFlags = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST;
 absl::StatusOr<HsDatabasePtr> BuildDatabase(
     const google::protobuf::RepeatedPtrField<pack::Entry>& entries, pack::EntryKind kind,
     std::string_view origin);
+
+// The most bytes a match of `regex` (compiled with kRegexFlags) can span, or
+// kUnboundedWidth. An error carries Hyperscan's message when it does not
+// compile.
+inline constexpr size_t kUnboundedWidth = SIZE_MAX;
+absl::StatusOr<size_t> RegexMaxWidth(const std::string& regex);
 
 // Serialises `db` (null → an empty message).
 absl::StatusOr<pack::Database> SerializeDatabase(const hs_database_t* db);

@@ -127,6 +127,24 @@ TEST(PackBuild, FoldedDuplicatesAreOneEntry) {
   EXPECT_FALSE(BuildPack(dir.path(), strict).ok());
 }
 
+// Streams hold back the longest possible match: a regex without a bound is a
+// warning at build time (an error with --strict), and streams refuse it.
+TEST(PackBuild, UnboundedRegexWarnsAndStrictFails) {
+  TempDir dir;
+  WritePack(dir.path(), Manifest("test", /*with_regexes=*/true),
+            {{"terms.tsv", "冰毒\n"}, {"regexes.tsv", "ab{1,8}c\nx[0-9]+y\n"}});
+  absl::StatusOr<PackBuildResult> built = BuildPack(dir.path());
+  ASSERT_TRUE(built.ok()) << built.status();
+  ASSERT_EQ(built->warnings.size(), 1u);
+  EXPECT_THAT(built->warnings[0], HasSubstr("regexes.tsv:2: regex 'x[0-9]+y' can match text of "
+                                            "unbounded length, so streams refuse this pack"));
+  PackBuildOptions strict;
+  strict.strict = true;
+  absl::StatusOr<PackBuildResult> failed = BuildPack(dir.path(), strict);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_THAT(std::string(failed.status().message()), HasSubstr("regexes.tsv:2:"));
+}
+
 TEST(PackBuild, ShortAndEmptyFoldsWarnAndStrictFails) {
   const std::map<std::string, std::string> files = {
       {"terms.tsv", "ok term\n屄\n\xE2\x80\x8B\xE2\x80\x8B\n"}};  // 1 char; only ZWSPs
