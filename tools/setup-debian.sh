@@ -12,7 +12,8 @@ packages=(
   libssl-dev                 # SHA-256 (libcrypto) for pack checksums and audit chains
   libgtest-dev libgmock-dev  # GoogleTest
   libbenchmark-dev           # Google Benchmark
-  python3 python3-pytest python3-cffi
+  python3 python3-pytest python3-cffi  # Python bindings (cffi ABI mode) and their tests
+  python3-venv python3-setuptools python3-wheel  # offline `pip install ./bindings/python` into a venv
   clang libclang-rt-14-dev   # libFuzzer and sanitizer runtimes
 )
 

@@ -1,0 +1,31 @@
+# Fails when the shared library exports anything but the C ABI: every defined
+# dynamic symbol must be menshen_* (STYLE.md, "Export only the API").
+# cmake -DLIB=libmenshen.so -P check_exports.cmake
+execute_process(COMMAND nm -D --defined-only "${LIB}"
+                OUTPUT_VARIABLE symbols RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "nm failed on ${LIB}")
+endif()
+string(REPLACE "\n" ";" lines "${symbols}")
+set(exported 0)
+set(leaked "")
+foreach(line IN LISTS lines)
+  if(line STREQUAL "")
+    continue()
+  endif()
+  # "<address> <type> <name>[@version]"
+  string(REGEX REPLACE "^[0-9a-fA-F]* *[A-Za-z] " "" name "${line}")
+  string(REGEX REPLACE "@.*$" "" name "${name}")
+  if(name MATCHES "^menshen_")
+    math(EXPR exported "${exported} + 1")
+  else()
+    list(APPEND leaked "${name}")
+  endif()
+endforeach()
+if(leaked)
+  message(FATAL_ERROR "${LIB} exports symbols outside the C ABI: ${leaked}")
+endif()
+if(exported EQUAL 0)
+  message(FATAL_ERROR "${LIB} exports no menshen_* symbol")
+endif()
+message(STATUS "${LIB} exports ${exported} symbols, all menshen_*")

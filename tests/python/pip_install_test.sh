@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Proves `pip install ./bindings/python` works offline on Debian 12: Debian's
+# pip refuses to install into the system Python (PEP 668), so into a venv that
+# sees the system's python3-cffi and python3-setuptools; then runs the pytest
+# suite against the installed package.
+#   pip_install_test.sh SOURCE_DIR WORK_DIR
+set -euo pipefail
+src=$1
+work=$2
+rm -rf "$work"
+mkdir -p "$work"
+cp -r "$src/bindings/python" "$work/pkg"   # pip writes build/ and *.egg-info beside the sources
+/usr/bin/python3 -m venv --system-site-packages "$work/venv"
+"$work/venv/bin/pip" install --quiet --no-build-isolation --no-index "$work/pkg"
+cd "$work"   # not the source tree: import the installed package
+MENSHEN_TEST_INSTALLED=1 PYTHONDONTWRITEBYTECODE=1 \
+  "$work/venv/bin/python" -m pytest -q -p no:cacheprovider "$src/tests/python"
+"$work/venv/bin/python" -c 'import menshen, sys; sys.exit(0 if "venv" in menshen.__file__ else 1)'

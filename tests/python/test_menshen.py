@@ -1,0 +1,315 @@
+"""The Python API over the C ABI: checks, errors, the audit hook, threads,
+streams and the stream adapters."""
+import asyncio
+import json
+import os
+import threading
+import time
+
+import pytest
+
+import menshen
+from menshen import Action, Direction
+
+REFUSED = "出售冰毒，量大从优"
+INSULT = "you are a fuck, friend"
+
+
+def test_header_copy_is_the_c_header(root):
+    with open(os.path.join(root, "capi", "menshen.h"), "rb") as a, \
+            open(os.path.join(root, "bindings", "python", "menshen", "menshen.h"), "rb") as b:
+        assert a.read() == b.read(), "bindings/python/menshen/menshen.h must be a copy of capi/"
+
+
+def test_version():
+    assert menshen.version() == "0.1.0"
+    assert menshen.library_path
+
+
+def test_check(engine):
+    d = engine.check(REFUSED)
+    assert d.action is Action.REFUSE
+    assert d.rule == "default/refuse-core-values"
+    assert d.profile == "default"
+    assert d.masked == "****，量大从优"
+    assert d.refusal
+    assert not d.allowed
+    assert [h.category for h in d.hits] == ["A1.8", "A1.8"]
+    h = d.hits[0]
+    assert (h.start, h.end, h.severity, h.term, h.pack) == (0, 12, 4, "出售冰毒", "starter")
+    assert h.span_of(REFUSED) == "出售冰毒"
+    assert h.entry_id.startswith("starter:")
+    assert [p.name for p in d.packs] == ["starter"] and len(d.packs[0].sha256) == 64
+    assert d.policy_version and d.fold_version.startswith("menshen-fold")
+
+
+def test_check_options(engine):
+    d = engine.check(INSULT, direction="output", profile="minors", locale="en", request_id="r1")
+    assert d.action is Action.REFUSE and d.profile == "minors"
+    assert d.refusal.startswith("Sorry")
+    assert d.label and d.label_position is menshen.LabelPosition.END
+    assert engine.check(INSULT, direction=Direction.OUTPUT).action is Action.MASK
+    assert engine.check("hello").action is Action.ALLOW
+
+
+def test_buffers_without_copy(engine):
+    data = bytearray(INSULT.encode())
+    assert engine.check(data).action is Action.FLAG
+    assert engine.check(memoryview(bytes(data))[9:]).hits[0].start == 1
+    assert engine.check(b"").action is Action.ALLOW
+
+
+def test_invalid_utf8_is_counted(engine):
+    d = engine.check(b"ok \xff\xfe then fuck")
+    assert d.invalid_utf8 == 2 and d.action is Action.FLAG
+    assert d.hits[0].start == 11
+
+
+def test_engine_profile_and_embedded_packs():
+    with menshen.Engine(profile="minors") as e:
+        assert e.check(INSULT).profile == "minors"
+
+
+def test_errors(engine, tmp_path, starter):
+    with pytest.raises(menshen.FileError, match="missing.mspack"):
+        menshen.Engine(packs=[str(tmp_path / "missing.mspack")])
+    bad = tmp_path / "bad.mspack"
+    bad.write_bytes(b"not a pack")
+    with pytest.raises(menshen.PackError, match="bad.mspack") as info:
+        menshen.Engine(packs=[str(bad)])
+    assert info.value.status == -5 and "bad.mspack" in info.value.message
+    policy = tmp_path / "policy.textproto"
+    policy.write_text("profile { name: \"p\" rule { action: NOPE } }\n")
+    with pytest.raises(menshen.PolicyError, match="policy.textproto"):
+        menshen.Engine(packs=[starter], policy=str(policy))
+    with pytest.raises(menshen.ProfileError, match="'nope'"):
+        menshen.Engine(packs=[starter], profile="nope")
+    with pytest.raises(menshen.ProfileError, match="'nope'"):
+        engine.check("x", profile="nope")
+    with pytest.raises(ValueError):
+        engine.check("x", direction="sideways")
+    small = menshen.Engine(packs=[starter], max_input_bytes=8)
+    with pytest.raises(menshen.InputTooLargeError, match="max_input_bytes"):
+        small.check("123456789")
+    assert isinstance(menshen.InputTooLargeError("m"), ValueError)
+    small.close()
+    with pytest.raises(menshen.MenshenError, match="closed"):
+        small.check("x")
+    small.close()  # twice is fine
+
+
+def test_unknown_status_is_still_an_error():
+    e = menshen.errors.error_for(-99, "from a newer library")
+    assert type(e) is menshen.MenshenError and e.status == -99
+
+
+def test_audit_hook(starter):
+    records = []
+    with menshen.Engine(packs=[starter], audit_hook=records.append,
+                        audit_include_text=True) as e:
+        e.check(REFUSED, request_id="req-9")
+        e.check("hello", direction="output")
+    assert len(records) == 2
+    r = records[0]
+    assert r.action is Action.REFUSE and r.request_id == "req-9"
+    assert r.direction is Direction.INPUT and r.text == REFUSED
+    assert r.input_length == len(REFUSED.encode()) and len(r.input_sha256) == 64
+    assert [h.category for h in r.hits] == ["A1.8", "A1.8"] and r.hits[0].end == 12
+    assert r.packs[0].name == "starter"
+    as_json = json.loads(r.json)
+    assert as_json["request_id"] == "req-9" and as_json["action"] == "REFUSE"
+    assert len(r.protobuf) > 20
+    assert records[1].action is Action.ALLOW and records[1].direction is Direction.OUTPUT
+
+
+def test_audit_hook_exception_is_raised_after_the_call(starter):
+    class Boom(Exception):
+        pass
+
+    calls = []
+
+    def hook(record):
+        calls.append(record.action)
+        raise Boom("hook failed")
+
+    with menshen.Engine(packs=[starter], audit_hook=hook) as e:
+        with pytest.raises(Boom, match="hook failed"):
+            e.check(REFUSED)
+        # The engine is fine afterwards, and the next failure is its own.
+        with pytest.raises(Boom):
+            e.check("hello")
+    assert calls == [Action.REFUSE, Action.ALLOW]
+
+
+def test_reload(starter, tmp_path):
+    with menshen.Engine(packs=[starter]) as e:
+        before = e.check(INSULT)
+        with pytest.raises(menshen.FileError):
+            e.reload(packs=[str(tmp_path / "gone")])
+        assert e.check(INSULT).profile == "default"  # unchanged after a failed reload
+        e.reload(packs=[starter], profile="minors")
+        assert e.check(INSULT).profile == "minors"
+    assert before.hits[0].term == "fuck"  # decisions are plain Python values
+
+
+def test_four_threads_check_concurrently(starter):
+    texts = [REFUSED, INSULT, "hello world", "我的手机号13812345678"]
+    with menshen.Engine(packs=[starter]) as e:
+        want = [e.check(t).action for t in texts]
+        errors = []
+        start = threading.Barrier(4)
+
+        def work(i):
+            try:
+                start.wait()
+                for n in range(300):
+                    k = (i + n) % 4
+                    got = e.check(texts[k]).action
+                    if got != want[k]:
+                        errors.append((i, n, got))
+                    if i == 0 and n == 150:
+                        e.reload(packs=[starter])  # a reload while others check
+            except BaseException as ex:  # noqa: B902
+                errors.append(ex)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+
+
+def test_gil_is_released_while_scanning(starter):
+    text = (b"lorem ipsum dolor sit amet " * 400000)[:10 << 20]
+    with menshen.Engine(packs=[starter]) as e:
+        done = threading.Event()
+        t0 = time.perf_counter()
+        e.check(text)
+        alone = time.perf_counter() - t0
+
+        def worker():
+            e.check(text)
+            e.check(text)
+            done.set()
+
+        count = 0
+        t = threading.Thread(target=worker)
+        t.start()
+        while not done.is_set():
+            count += 1
+        t.join()
+    # Holding the GIL for two scans of ~`alone` seconds each would leave this
+    # loop a few switch intervals at most.
+    assert alone > 0.005
+    assert count > 10000, (count, alone)
+
+
+def test_stream_matches_block_check(engine):
+    text = "first a fuck, then 我的手机 13812345678 ok"
+    want = engine.check(text, direction="output")
+    for size in (1, 3, 7, 64):
+        with engine.stream(direction="output") as s:
+            out = "".join(s.feed(text.encode()[i:i + size])
+                          for i in range(0, len(text.encode()), size))
+            out += s.finish()
+            assert out == want.masked
+            assert s.finished and not s.cut
+            assert s.decision.action == want.action
+            assert [h.start for h in s.decision.hits] == [h.start for h in want.hits]
+            with pytest.raises(menshen.StateError):
+                s.feed("more")
+
+
+def test_stream_cut(engine):
+    with engine.stream(direction="output") as s:
+        out = s.feed("safe text, ") + s.feed(REFUSED)
+        # The hit is confirmed after at most the hold-back; then the cut.
+        out += "".join(s.feed("more ") for _ in range(engine.holdback_bytes // 5 + 1))
+        assert s.cut and s.cut_offset == len("safe text, ")
+        assert out == "safe text, "
+        assert s.feed("more") == "" and s.finish() == ""
+        assert s.decision.action is Action.BLOCK and s.decision.refusal
+
+
+def fake_tokens(text, size=3):
+    data = list(text)
+    for i in range(0, len(data), size):
+        yield "".join(data[i:i + size])
+
+
+def test_guard_iterator(engine):
+    text = "first a fuck, then more text, and done"
+    want = engine.check(text, direction="output").masked
+    g = engine.guard(fake_tokens(text))
+    assert "".join(g) == want
+    assert g.decision.action is Action.MASK and not g.cut
+
+
+def test_guard_cuts_and_closes_upstream(engine):
+    produced = []
+    closed = []
+
+    def upstream():
+        try:
+            yield "safe text, "
+            yield REFUSED
+            for _ in range(100000):
+                produced.append(1)
+                yield "never "
+        finally:
+            closed.append(True)
+
+    g = engine.guard(upstream())
+    out = list(g)
+    assert g.cut and closed == [True]
+    # Generation stopped once the hold-back had passed the hit.
+    assert len(produced) * 6 <= engine.holdback_bytes + 64
+    assert "".join(out[:-1]) == "safe text, " and out[-1] == g.decision.refusal
+
+
+def test_guard_async_openai_chunks(engine):
+    def chunk(content):
+        return {"choices": [{"index": 0, "delta": {"content": content}}]}
+
+    async def upstream():
+        yield {"choices": [{"index": 0, "delta": {"role": "assistant"}}]}
+        for piece in fake_tokens("hello, you are a fuck, bye", 4):
+            await asyncio.sleep(0)
+            yield chunk(piece)
+        yield {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+
+    async def run():
+        g = engine.guard(upstream())
+        return [t async for t in g], g
+
+    out, g = asyncio.run(run())
+    assert "".join(out) == "hello, you are a ****, bye"
+    assert g.decision.action is Action.MASK
+
+
+def test_chunk_text():
+    class Delta:
+        content = "abc"
+
+    class Choice:
+        delta = Delta()
+
+    class Chunk:
+        choices = [Choice()]
+
+    assert menshen.chunk_text(Chunk()) == "abc"
+    assert menshen.chunk_text({"choices": [{"text": "x"}]}) == "x"
+    assert menshen.chunk_text({"choices": []}) is None
+    assert menshen.chunk_text(b"\xe4\xbd\xa0") == "你"
+    with pytest.raises(TypeError):
+        menshen.chunk_text(42)
+
+
+def test_guard_wrong_iteration_kind(engine):
+    async def agen():
+        yield "x"
+    with pytest.raises(TypeError, match="async for"):
+        iter(engine.guard(agen())).__next__()
+    with pytest.raises(TypeError, match="plain iterator"):
+        engine.guard(iter(["x"])).__aiter__()
