@@ -3,6 +3,7 @@
 // std::bad_alloc and everything else, so no exception crosses the boundary.
 #include "capi/menshen.h"
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -166,7 +167,11 @@ menshen_status MapOpenError(const absl::Status& status, menshen_status otherwise
 struct Snapshot {
   std::shared_ptr<const Engine> engine;
   std::string profile;
+  uint64_t id = 0;  // menshen_decision::snapshot_id
 };
+
+// Snapshot ids: process-wide, never reused.
+std::atomic<uint64_t> next_snapshot_id{1};
 
 namespace {
 
@@ -240,6 +245,7 @@ Built Build(const menshen_engine_options* options) {
     }
   }
   snapshot->engine = *std::move(engine);
+  snapshot->id = next_snapshot_id.fetch_add(1, std::memory_order_relaxed);
   out.snapshot = std::move(snapshot);
   return out;
 }
@@ -267,6 +273,7 @@ struct menshen_engine {
 
 struct menshen_result {
   menshen::Decision decision;
+  uint64_t snapshot_id = 0;
   bool filled = false;
   ErrorText error;
 };
@@ -536,6 +543,7 @@ menshen_status menshen_check(const menshen_engine* engine, const char* utf8, siz
       return Fail(&result->error, code, Message(status));
     }
     result->filled = true;
+    result->snapshot_id = snapshot->id;
     if (call.stop) {
       return Fail(&result->error, MENSHEN_EUSER, "the audit callback returned non-zero");
     }
@@ -573,6 +581,7 @@ menshen_status menshen_result_get(const menshen_result* result, menshen_decision
   decision->hit_count = d.hits.size();
   decision->pack_count = d.engine != nullptr ? d.engine->packs().size() : 0;
   decision->invalid_utf8 = d.invalid_utf8;
+  decision->snapshot_id = result->snapshot_id;
   return MENSHEN_OK;
 }
 
@@ -725,6 +734,7 @@ menshen_status menshen_stream_result(const menshen_stream* stream, menshen_resul
     result->decision = stream->stream->decision();
     // A decision made so far may not name its engine yet; the stream's does.
     if (result->decision.engine == nullptr) result->decision.engine = stream->snapshot->engine;
+    result->snapshot_id = stream->snapshot->id;
     result->filled = true;
     result->error.Clear();
     return MENSHEN_OK;

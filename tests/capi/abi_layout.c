@@ -54,6 +54,7 @@ int main(void) {
   FIELD(menshen_decision, hit_count);
   FIELD(menshen_decision, pack_count);
   FIELD(menshen_decision, invalid_utf8);
+  FIELD(menshen_decision, snapshot_id);
 
   SIZE(menshen_hit);
   FIELD(menshen_hit, struct_size);

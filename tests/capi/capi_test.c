@@ -184,6 +184,7 @@ static void test_check(menshen_engine *engine) {
   CHECK(d.label_position == MENSHEN_LABEL_NONE && d.label_len == 0);
   CHECK(d.policy_version_len > 0 && d.fold_version_len > 0);
   CHECK(d.invalid_utf8 == 0);
+  CHECK(d.snapshot_id > 0);
   CHECK(span_equals(d.masked, d.masked_len, "****\xef\xbc\x8c\xe9\x87\x8f\xe5\xa4\xa7\xe4\xbb\x8e\xe4\xbc\x98"));
   CHECK_STATUS(menshen_result_hit(result, 0, &hit), MENSHEN_OK);
   CHECK(hit.start == 0 && hit.end == 12 && hit.severity == 4 && !hit.regex);
@@ -410,6 +411,13 @@ static void test_reload(const char *starter) {
   CHECK_STATUS(menshen_result_create(&before), MENSHEN_OK);
   CHECK_STATUS(menshen_result_create(&after), MENSHEN_OK);
   CHECK_STATUS(menshen_check(engine, kInsult, strlen(kInsult), NULL, before), MENSHEN_OK);
+  CHECK_STATUS(menshen_check(engine, "hi", 2, NULL, after), MENSHEN_OK);
+  {
+    menshen_decision a = MENSHEN_DECISION_INIT, b = MENSHEN_DECISION_INIT;
+    CHECK_STATUS(menshen_result_get(before, &a), MENSHEN_OK);
+    CHECK_STATUS(menshen_result_get(after, &b), MENSHEN_OK);
+    CHECK(a.snapshot_id == b.snapshot_id && a.snapshot_id != 0);
+  }
 
   /* A reload that fails keeps the current snapshot and says why. */
   CHECK(strcmp(menshen_engine_error(engine), "") == 0);
@@ -428,6 +436,11 @@ static void test_reload(const char *starter) {
   CHECK_STATUS(menshen_check(engine, kInsult, strlen(kInsult), NULL, after), MENSHEN_OK);
   CHECK_STATUS(menshen_result_get(after, &d), MENSHEN_OK);
   CHECK(span_equals(d.profile, d.profile_len, "minors"));
+  {
+    menshen_decision a = MENSHEN_DECISION_INIT;
+    CHECK_STATUS(menshen_result_get(before, &a), MENSHEN_OK);
+    CHECK(a.snapshot_id != d.snapshot_id); /* a reload is a new snapshot */
+  }
 
   /* The old result still reads, also after the engine is gone. */
   menshen_engine_close(engine);

@@ -75,6 +75,7 @@ class Decision:
     fold_version: str
     packs: List[PackVersion]
     invalid_utf8: int
+    snapshot_id: int = 0  # the engine snapshot that decided (new with each reload)
 
     @property
     def allowed(self) -> bool:
@@ -105,10 +106,13 @@ class AuditRecord:
     protobuf: bytes = field(repr=False)
 
 
+_unpack = ffi.unpack
+
+
 def _str(ptr, length) -> str:
     if length == 0:
         return ""
-    return ffi.unpack(ptr, length).decode("utf-8", errors="replace")
+    return _unpack(ptr, length).decode("utf-8", "replace")
 
 
 def _utf8(value: Optional[str]):
@@ -178,6 +182,10 @@ def _new_struct(ctype: str):
     return s
 
 
+_ACTIONS = tuple(Action)
+_LABEL_POSITIONS = tuple(LabelPosition)
+
+
 class _Reader:
     """Per-thread C structs a result is read into (allocated once)."""
 
@@ -188,6 +196,7 @@ class _Reader:
         out = ffi.new("menshen_result **")
         _check(lib.menshen_result_create(out), _last_error)
         self.result = ffi.gc(out[0], lib.menshen_result_free)
+        self.versions = None  # (snapshot_id, policy_version, fold_version, packs)
 
     def read(self, result=None) -> Decision:
         result = self.result if result is None else result
@@ -197,16 +206,21 @@ class _Reader:
         for i in range(d.hit_count):
             _check(lib.menshen_result_hit(result, i, self.hit), _last_error)
             hits.append(_read_hit(self.hit))
-        packs = []
-        for i in range(d.pack_count):
-            _check(lib.menshen_result_pack(result, i, self.pack), _last_error)
-            packs.append(_read_pack(self.pack))
-        return Decision(Action(d.action), _str(d.rule, d.rule_len),
+        # Versions belong to the snapshot: read once per snapshot id.
+        versions = self.versions
+        if versions is None or versions[0] != d.snapshot_id:
+            packs = []
+            for i in range(d.pack_count):
+                _check(lib.menshen_result_pack(result, i, self.pack), _last_error)
+                packs.append(_read_pack(self.pack))
+            versions = self.versions = (d.snapshot_id,
+                                        _str(d.policy_version, d.policy_version_len),
+                                        _str(d.fold_version, d.fold_version_len), tuple(packs))
+        return Decision(_ACTIONS[d.action], _str(d.rule, d.rule_len),
                         _str(d.profile, d.profile_len), _str(d.masked, d.masked_len),
                         _str(d.refusal, d.refusal_len), _str(d.label, d.label_len),
-                        LabelPosition(d.label_position), hits,
-                        _str(d.policy_version, d.policy_version_len),
-                        _str(d.fold_version, d.fold_version_len), packs, d.invalid_utf8)
+                        _LABEL_POSITIONS[d.label_position], hits, versions[1], versions[2],
+                        list(versions[3]), d.invalid_utf8, d.snapshot_id)
 
 
 def _read_audit(record) -> AuditRecord:

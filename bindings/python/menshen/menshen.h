@@ -279,11 +279,15 @@ typedef struct menshen_decision {
   size_t hit_count;    /* read with menshen_result_hit */
   size_t pack_count;   /* packs of the snapshot, read with menshen_result_pack */
   size_t invalid_utf8; /* invalid UTF-8 sequences in the text */
+  /* The engine snapshot that decided: unique in the process, new with every
+   * open and reload. Decisions with the same id share policy_version,
+   * fold_version and packs, so a caller may read those once per id. */
+  uint64_t snapshot_id;
 } menshen_decision;
 
 #define MENSHEN_DECISION_INIT                                                        \
   { sizeof(menshen_decision), MENSHEN_ALLOW, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, \
-    MENSHEN_LABEL_NONE, NULL, 0, NULL, 0, 0, 0, 0 }
+    MENSHEN_LABEL_NONE, NULL, 0, NULL, 0, 0, 0, 0, 0 }
 
 /* One hit: an entry of a pack matched the span [start, end) of the caller's
  * original bytes. In audit records `pack` and `term` are empty. */
