@@ -93,6 +93,17 @@ menshen_status BadSize(ErrorText* object, const char* what, size_t got, size_t w
                   " (set it with sizeof or the _INIT macro)");
 }
 
+// The value of a C enum as the caller stored it. A C caller may pass any int;
+// in C++ loading an enum object outside its range is undefined, so the bytes
+// are copied out as an int before any comparison.
+template <typename E>
+int RawEnum(const E& e) {
+  static_assert(sizeof(E) == sizeof(int), "C enums are int-sized on this ABI");
+  int value;
+  std::memcpy(&value, &e, sizeof value);
+  return value;
+}
+
 std::string_view View(const char* data, size_t len) {
   return data == nullptr ? std::string_view() : std::string_view(data, len);
 }
@@ -300,9 +311,10 @@ menshen_status ReadCheckOptions(const menshen_check_options* options, const Snap
     return BadSize(error, "menshen_check_options", options->struct_size,
                    sizeof(menshen_check_options));
   }
-  if (options->direction != MENSHEN_INPUT && options->direction != MENSHEN_OUTPUT) {
+  const int direction = RawEnum(options->direction);
+  if (direction != MENSHEN_INPUT && direction != MENSHEN_OUTPUT) {
     return Fail(error, MENSHEN_EINVAL,
-                "direction " + std::to_string(static_cast<int>(options->direction)) +
+                "direction " + std::to_string(direction) +
                     " is neither MENSHEN_INPUT nor MENSHEN_OUTPUT");
   }
   if ((options->profile == nullptr && options->profile_len != 0) ||
@@ -310,8 +322,7 @@ menshen_status ReadCheckOptions(const menshen_check_options* options, const Snap
       (options->request_id == nullptr && options->request_id_len != 0)) {
     return Fail(error, MENSHEN_EINVAL, "a NULL string in menshen_check_options has a length");
   }
-  request->direction = options->direction == MENSHEN_OUTPUT ? Direction::kOutput
-                                                            : Direction::kInput;
+  request->direction = direction == MENSHEN_OUTPUT ? Direction::kOutput : Direction::kInput;
   if (options->profile_len != 0) request->profile = View(options->profile, options->profile_len);
   request->locale = View(options->locale, options->locale_len);
   request->request_id = View(options->request_id, options->request_id_len);
@@ -401,7 +412,7 @@ const char* menshen_version_string(void) {
 }
 
 const char* menshen_strerror(menshen_status status) {
-  switch (status) {
+  switch (RawEnum(status)) {
     case MENSHEN_OK: return "success";
     case MENSHEN_EINVAL: return "invalid argument";
     case MENSHEN_ENOMEM: return "out of memory";
@@ -421,7 +432,7 @@ const char* menshen_strerror(menshen_status status) {
 const char* menshen_last_error(void) { return tl_last_error.get(); }
 
 const char* menshen_action_name(menshen_action action) {
-  switch (action) {
+  switch (RawEnum(action)) {
     case MENSHEN_ALLOW: return "ALLOW";
     case MENSHEN_FLAG: return "FLAG";
     case MENSHEN_MASK: return "MASK";
@@ -862,7 +873,8 @@ menshen_status menshen_audit_record_serialize(const menshen_audit_record* record
   try {
     // The view is the library's own object, lent to the callback as const.
     auto& view = *const_cast<AuditRecordView*>(reinterpret_cast<const AuditRecordView*>(record));
-    if (format == MENSHEN_FORMAT_JSON) {
+    const int raw_format = RawEnum(format);
+    if (raw_format == MENSHEN_FORMAT_JSON) {
       if (!view.has_json) {
         view.json.clear();
         if (!menshen::internal::AppendAuditRecordJson(*view.record, &view.json)) {
@@ -874,7 +886,7 @@ menshen_status menshen_audit_record_serialize(const menshen_audit_record* record
       *len = view.json.size();
       return MENSHEN_OK;
     }
-    if (format == MENSHEN_FORMAT_PROTOBUF) {
+    if (raw_format == MENSHEN_FORMAT_PROTOBUF) {
       if (!view.has_protobuf) {
         if (!view.record->SerializeToString(&view.protobuf)) {
           return Fail(nullptr, MENSHEN_EINTERNAL, "the record did not serialise");
@@ -886,7 +898,7 @@ menshen_status menshen_audit_record_serialize(const menshen_audit_record* record
       return MENSHEN_OK;
     }
     return Fail(nullptr, MENSHEN_EINVAL,
-                "format " + std::to_string(static_cast<int>(format)) + " is not a menshen_format");
+                "format " + std::to_string(raw_format) + " is not a menshen_format");
   } catch (...) {
     return FailCaught(nullptr);
   }
