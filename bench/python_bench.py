@@ -5,7 +5,9 @@ of bench/capi_bench.cc (the same texts, built the same way).
   MENSHEN_LIBRARY=build-bench/lib/libmenshen.so PYTHONPATH=bindings/python \\
       /usr/bin/python3 bench/python_bench.py
 
-Three layers, each the median of several timing runs, per call:
+Three layers, each the median of 7 timing runs, per call, in thread CPU time
+(time.thread_time, comparable with Google Benchmark's CPU column; the machine
+is shared, so wall time is noisier):
   cffi   lib.menshen_check through cffi, no result read (the floor of any
          Python call into C: argument conversion, GIL release/reacquire)
   check  engine.check(text): the full API, returning a Decision dataclass
@@ -34,22 +36,21 @@ def prompt(hit):
 def per_call(fn, n):
     runs = []
     for _ in range(7):
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         for _ in range(n):
             fn()
-        runs.append((time.perf_counter() - t0) / n)
+        runs.append((time.thread_time() - t0) / n)
     return statistics.median(runs)
 
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
     engine = menshen.Engine()
-    result = ffi.gc(ffi.new("menshen_result **")[0], lib.menshen_result_free)
     out = ffi.new("menshen_result **")
     assert lib.menshen_result_create(out) == 0
     result = ffi.gc(out[0], lib.menshen_result_free)
     handle = engine._engine
-    print(f"libmenshen {menshen.version()} at {menshen.library_path}; {n} calls x 7 runs, median")
+    print(f"libmenshen {menshen.version()} at {menshen.library_path}; {n} calls x 7 runs, median CPU time")
     print(f"{'prompt':8} {'cffi':>9} {'check':>9} {'bytes':>9}  action")
     for hit in (0, 1):
         data = prompt(hit)
