@@ -16,3 +16,12 @@ cd "$work"   # not the source tree: import the installed package
 MENSHEN_TEST_INSTALLED=1 PYTHONDONTWRITEBYTECODE=1 \
   "$work/venv/bin/python" -m pytest -q -p no:cacheprovider "$src/tests/python"
 "$work/venv/bin/python" -c 'import menshen, sys; sys.exit(0 if "venv" in menshen.__file__ else 1)'
+
+# Without MENSHEN_LIBRARY the package looks next to itself before the system.
+pkgdir=$("$work/venv/bin/python" -c 'import menshen._ffi as f, os; print(os.path.dirname(f.__file__))' )
+cp "$MENSHEN_LIBRARY" "$pkgdir/libmenshen.so.0"
+env -u MENSHEN_LIBRARY "$work/venv/bin/python" -c '
+import menshen, sys
+assert menshen.library_path.endswith("/menshen/libmenshen.so.0"), menshen.library_path
+assert menshen.Engine().check("hello").action is menshen.Action.ALLOW
+'
