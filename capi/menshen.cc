@@ -249,7 +249,7 @@ Built Build(const menshen_engine_options* options) {
     return fail(MapOpenError(engine.status(), MENSHEN_EPACK), std::string(Message(engine.status())));
   }
   auto snapshot = std::make_shared<Snapshot>();
-  if (options->profile != nullptr) {
+  if (options->profile != nullptr && options->profile[0] != '\0') {
     snapshot->profile = options->profile;
     if (!(*engine)->policy().has_profile(snapshot->profile)) {
       return fail(MENSHEN_EPROFILE, "the policy has no profile '" + snapshot->profile + "'");

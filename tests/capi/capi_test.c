@@ -2,7 +2,7 @@
  * audit callback. Built with -std=c99 -Wall -Wextra -pedantic -Werror against
  * the shared library, and run under ASan/UBSan by tools/test.sh.
  *
- * Usage: capi_test SOURCE_DIR TMP_DIR */
+ * Usage: capi_test SOURCE_DIR TMP_DIR [STARTER.mspack] */
 #define _POSIX_C_SOURCE 200809L /* mkdir, for a fixture folder */
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +137,8 @@ static void test_open_errors(void) {
   write_file(path, "profile { name: \"p\" rule { action: NOPE } }\n");
   CHECK_STATUS(open_with(folder, path, NULL, &engine), MENSHEN_EPOLICY);
   CHECK(contains(menshen_last_error(), "bad-policy.textproto"));
+  CHECK_STATUS(open_with(folder, NULL, "", &engine), MENSHEN_OK); /* "" = the default */
+  menshen_engine_close(engine);
   CHECK_STATUS(open_with(folder, NULL, "no-such-profile", &engine), MENSHEN_EPROFILE);
   CHECK(contains(menshen_last_error(), "no-such-profile"));
   CHECK(engine == NULL);
@@ -598,8 +600,8 @@ static void test_stream_too_big(const char *starter) {
 int main(int argc, char **argv) {
   char starter[1024];
   menshen_engine *engine = NULL;
-  if (argc != 3) {
-    fprintf(stderr, "usage: capi_test SOURCE_DIR TMP_DIR\n");
+  if (argc != 3 && argc != 4) {
+    fprintf(stderr, "usage: capi_test SOURCE_DIR TMP_DIR [STARTER.mspack]\n");
     return 2;
   }
   source_dir = argv[1];
@@ -619,6 +621,18 @@ int main(int argc, char **argv) {
   test_stream_too_big(starter);
   test_audit(starter);
   test_reload(starter);
+  if (argc == 4) {
+    /* A compiled .mspack decides as its source folder does. */
+    menshen_result *result = NULL;
+    menshen_decision d = MENSHEN_DECISION_INIT;
+    CHECK_STATUS(open_with(argv[3], NULL, NULL, &engine), MENSHEN_OK);
+    CHECK_STATUS(menshen_result_create(&result), MENSHEN_OK);
+    CHECK_STATUS(menshen_check(engine, kRefused, strlen(kRefused), NULL, result), MENSHEN_OK);
+    CHECK_STATUS(menshen_result_get(result, &d), MENSHEN_OK);
+    CHECK(d.action == MENSHEN_REFUSE && d.hit_count == 2);
+    menshen_result_free(result);
+    menshen_engine_close(engine);
+  }
 
   if (failures != 0) {
     fprintf(stderr, "%d checks failed\n", failures);

@@ -159,7 +159,7 @@ typedef struct menshen_engine_options {
   size_t pack_count;
   /* A policy file (policy.textproto); NULL means the embedded default. */
   const char *policy_path;
-  /* The profile used when a check names none; NULL means the policy's
+  /* The profile used when a check names none; NULL or "" means the policy's
    * default. Must exist in the policy (MENSHEN_EPROFILE). */
   const char *profile;
   /* Checks of longer texts (and streams fed more) fail with MENSHEN_ETOOBIG;
