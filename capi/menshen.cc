@@ -3,7 +3,6 @@
 // std::bad_alloc and everything else, so no exception crosses the boundary.
 #include "capi/menshen.h"
 
-#include <atomic>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -178,16 +177,13 @@ menshen_status MapOpenError(const absl::Status& status, menshen_status otherwise
 struct Snapshot {
   std::shared_ptr<const Engine> engine;
   std::string profile;
-  uint64_t id = 0;  // menshen_decision::snapshot_id
+  uint64_t id = 0;  // menshen_decision::snapshot_id: 1 at open, +1 per reload
 };
-
-// Snapshot ids: process-wide, never reused.
-std::atomic<uint64_t> next_snapshot_id{1};
 
 namespace {
 
 struct Built {
-  std::shared_ptr<const Snapshot> snapshot;
+  std::shared_ptr<Snapshot> snapshot;  // its id is set by the caller
   menshen_status status = MENSHEN_OK;
   std::string message;
 };
@@ -256,7 +252,6 @@ Built Build(const menshen_engine_options* options) {
     }
   }
   snapshot->engine = *std::move(engine);
-  snapshot->id = next_snapshot_id.fetch_add(1, std::memory_order_relaxed);
   out.snapshot = std::move(snapshot);
   return out;
 }
@@ -280,6 +275,7 @@ struct menshen_engine {
   std::shared_ptr<const menshen::capi::Snapshot> current;  // guarded by mu
   std::mutex reload_mu;                                    // serialises reloads
   ErrorText error;                                         // guarded by reload_mu
+  uint64_t last_snapshot_id = 0;                           // guarded by reload_mu
 };
 
 struct menshen_result {
@@ -452,6 +448,7 @@ menshen_status menshen_engine_open(const menshen_engine_options* options,
     Built built = Build(options);
     if (built.status != MENSHEN_OK) return Fail(nullptr, built.status, built.message);
     auto handle = std::make_unique<menshen_engine>();
+    built.snapshot->id = handle->last_snapshot_id = 1;
     handle->current = std::move(built.snapshot);
     *engine = handle.release();
     return MENSHEN_OK;
@@ -467,6 +464,7 @@ menshen_status menshen_engine_reload(menshen_engine* engine,
     std::lock_guard<std::mutex> reload_lock(engine->reload_mu);
     Built built = Build(options);
     if (built.status != MENSHEN_OK) return Fail(&engine->error, built.status, built.message);
+    built.snapshot->id = ++engine->last_snapshot_id;
     std::shared_ptr<const Snapshot> old;
     {
       std::lock_guard<std::mutex> lock(engine->mu);

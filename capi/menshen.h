@@ -279,9 +279,10 @@ typedef struct menshen_decision {
   size_t hit_count;    /* read with menshen_result_hit */
   size_t pack_count;   /* packs of the snapshot, read with menshen_result_pack */
   size_t invalid_utf8; /* invalid UTF-8 sequences in the text */
-  /* The engine snapshot that decided: unique in the process, new with every
-   * open and reload. Decisions with the same id share policy_version,
-   * fold_version and packs, so a caller may read those once per id. */
+  /* The engine snapshot that decided, numbered per engine handle: 1 after
+   * open, one more after each successful reload. Decisions of one engine with
+   * the same id share policy_version, fold_version and packs, so a caller may
+   * read those once per id. */
   uint64_t snapshot_id;
 } menshen_decision;
 

@@ -148,7 +148,9 @@ def test_reload(starter, tmp_path):
             e.reload(packs=[str(tmp_path / "gone")])
         assert e.check(INSULT).profile == "default"  # unchanged after a failed reload
         e.reload(packs=[starter], profile="minors")
-        assert e.check(INSULT).profile == "minors"
+        after = e.check(INSULT)
+        assert after.profile == "minors"
+        assert (before.snapshot_id, after.snapshot_id) == (1, 2)  # the failed reload: none
     assert before.hits[0].term == "fuck"  # decisions are plain Python values
 
 
