@@ -1,5 +1,5 @@
 // Per-call overhead of the C ABI over the C++ API, on a 200-byte prompt with
-// the embedded starter pack and the default policy, in the same process.
+// the embedded default packs and the default policy, in the same process.
 //
 //   BM_CheckCpp/hit:H       Engine::Check into a reused Decision
 //   BM_CheckC/hit:H         menshen_check into a reused menshen_result
@@ -33,9 +33,9 @@ std::string Prompt(bool hit) {
 }
 
 void BM_CheckCpp(benchmark::State& state) {
-  absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::Starter();
+  absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> packs = Pack::Defaults();
   absl::StatusOr<std::shared_ptr<const Engine>> engine =
-      pack.ok() ? Engine::Create({*pack}) : pack.status();
+      packs.ok() ? Engine::Create(*packs) : packs.status();
   if (!engine.ok()) {
     state.SkipWithError(std::string(engine.status().message()).c_str());
     return;

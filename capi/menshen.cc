@@ -218,9 +218,11 @@ Built Build(const menshen_engine_options* options) {
     packs.push_back(*std::move(pack));
   }
   if (packs.empty()) {
-    absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::Starter();
-    if (!pack.ok()) return fail(MENSHEN_EINTERNAL, std::string(Message(pack.status())));
-    packs.push_back(*std::move(pack));
+    // Compiled from the embedded sources (tens of milliseconds), once per
+    // open or reload; the snapshot then shares them.
+    absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> defaults = Pack::Defaults();
+    if (!defaults.ok()) return fail(MENSHEN_EINTERNAL, std::string(Message(defaults.status())));
+    packs = *std::move(defaults);
   }
   EngineOptions engine_options;
   if (options->policy_path != nullptr) {

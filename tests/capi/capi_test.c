@@ -182,7 +182,7 @@ static void test_check(menshen_engine *engine) {
   CHECK(span_equals(d.profile, d.profile_len, "default"));
   CHECK(d.refusal_len > 0);
   CHECK(d.hit_count == 2);
-  CHECK(d.pack_count == 1);
+  CHECK(d.pack_count == 6); /* the embedded default packs */
   CHECK(d.label_position == MENSHEN_LABEL_NONE && d.label_len == 0);
   CHECK(d.policy_version_len > 0 && d.fold_version_len > 0);
   CHECK(d.invalid_utf8 == 0);
@@ -199,7 +199,7 @@ static void test_check(menshen_engine *engine) {
   CHECK_STATUS(menshen_result_pack(result, 0, &pack), MENSHEN_OK);
   CHECK(span_equals(pack.name, pack.name_len, "starter"));
   CHECK(pack.version_len > 0 && pack.sha256_len == 64);
-  CHECK_STATUS(menshen_result_pack(result, 1, &pack), MENSHEN_EINVAL);
+  CHECK_STATUS(menshen_result_pack(result, d.pack_count, &pack), MENSHEN_EINVAL);
 
   /* Argument errors. */
   CHECK_STATUS(menshen_result_get(NULL, &d), MENSHEN_EINVAL);
@@ -311,7 +311,7 @@ static int on_audit(const menshen_audit_record *record, void *user) {
   log->action = info.action;
   log->hits = info.hit_count;
   log->has_text = info.has_text;
-  ok &= info.time_unix_ns > 0 && info.input_sha256_len == 64 && info.pack_count == 1;
+  ok &= info.time_unix_ns > 0 && info.input_sha256_len == 64 && info.pack_count == 6;
   ok &= info.policy_version_len > 0 && info.fold_version_len > 0 && info.rule_len > 0;
   ok &= info.profile_len > 0;
   if (info.request_id_len < sizeof log->request_id) {
@@ -326,7 +326,7 @@ static int on_audit(const menshen_audit_record *record, void *user) {
   ok &= menshen_audit_record_hit(record, info.hit_count, &hit) == MENSHEN_EINVAL;
   ok &= menshen_audit_record_pack(record, 0, &pack) == MENSHEN_OK;
   ok &= span_equals(pack.name, pack.name_len, "starter") && pack.sha256_len == 64;
-  ok &= menshen_audit_record_pack(record, 1, &pack) == MENSHEN_EINVAL;
+  ok &= menshen_audit_record_pack(record, info.pack_count, &pack) == MENSHEN_EINVAL;
   ok &= menshen_audit_record_serialize(record, MENSHEN_FORMAT_JSON, &data, &len) == MENSHEN_OK;
   ok &= len > 10 && data[0] == '{' && data[len - 1] == '}' && data[len] == '\0';
   if (len >= sizeof log->json_head) {
@@ -361,12 +361,11 @@ static void test_audit(const char *starter) {
   menshen_decision d = MENSHEN_DECISION_INIT;
   menshen_engine_options options = MENSHEN_ENGINE_OPTIONS_INIT;
   menshen_check_options check = MENSHEN_CHECK_OPTIONS_INIT;
-  const char *packs[1];
+  const char *packs[1] = {NULL};
   memset(&log, 0, sizeof log);
   log.ok = 1;
-  packs[0] = starter;
-  options.packs = packs;
-  options.pack_count = 1;
+  (void)starter;
+  options.packs = packs; /* pack_count 0: the embedded default packs */
   options.audit_fn = on_audit;
   options.audit_user = &log;
   options.audit_include_text = 1;
@@ -406,9 +405,7 @@ static void test_reload(const char *starter) {
   menshen_engine_options options = MENSHEN_ENGINE_OPTIONS_INIT;
   const char *packs[1];
   char missing[1024];
-  packs[0] = starter;
-  options.packs = packs;
-  options.pack_count = 1;
+  options.packs = packs; /* pack_count 0: the embedded default packs */
   CHECK_STATUS(menshen_engine_open(&options, &engine), MENSHEN_OK);
   CHECK_STATUS(menshen_result_create(&before), MENSHEN_OK);
   CHECK_STATUS(menshen_result_create(&after), MENSHEN_OK);
@@ -425,19 +422,20 @@ static void test_reload(const char *starter) {
   CHECK(strcmp(menshen_engine_error(engine), "") == 0);
   path_in(missing, sizeof missing, tmp_dir, "gone.mspack");
   packs[0] = missing;
+  options.pack_count = 1;
   CHECK_STATUS(menshen_engine_reload(engine, &options), MENSHEN_EIO);
   CHECK(contains(menshen_engine_error(engine), "gone.mspack"));
   CHECK_STATUS(menshen_engine_reload(NULL, &options), MENSHEN_EINVAL);
   CHECK_STATUS(menshen_engine_reload(engine, NULL), MENSHEN_EINVAL);
 
-  /* The embedded default packs, and another default profile. */
-  options.pack_count = 0;
+  /* The starter pack from its folder, and another default profile. */
+  packs[0] = starter;
   options.profile = "minors";
   CHECK_STATUS(menshen_engine_reload(engine, &options), MENSHEN_OK);
   CHECK(strcmp(menshen_engine_error(engine), "") == 0);
-  CHECK_STATUS(menshen_check(engine, kInsult, strlen(kInsult), NULL, after), MENSHEN_OK);
+  CHECK_STATUS(menshen_check(engine, kRefused, strlen(kRefused), NULL, after), MENSHEN_OK);
   CHECK_STATUS(menshen_result_get(after, &d), MENSHEN_OK);
-  CHECK(span_equals(d.profile, d.profile_len, "minors"));
+  CHECK(span_equals(d.profile, d.profile_len, "minors") && d.pack_count == 1);
   {
     menshen_decision a = MENSHEN_DECISION_INIT;
     CHECK_STATUS(menshen_result_get(before, &a), MENSHEN_OK);
@@ -451,7 +449,7 @@ static void test_reload(const char *starter) {
   CHECK_STATUS(menshen_result_hit(before, 0, &hit), MENSHEN_OK);
   CHECK(span_equals(hit.term, hit.term_len, "fuck"));
   CHECK_STATUS(menshen_result_hit(after, 0, &hit), MENSHEN_OK);
-  CHECK(span_equals(hit.term, hit.term_len, "fuck"));
+  CHECK(span_equals(hit.pack, hit.pack_len, "starter"));
   menshen_result_free(before);
   menshen_result_free(after);
 }
@@ -610,7 +608,7 @@ int main(int argc, char **argv) {
 
   test_versions_and_codes();
   test_open_errors();
-  CHECK_STATUS(open_with(starter, NULL, NULL, &engine), MENSHEN_OK);
+  CHECK_STATUS(open_with(NULL, NULL, NULL, &engine), MENSHEN_OK); /* the default packs */
   CHECK(engine != NULL);
   if (engine != NULL) {
     test_check(engine);

@@ -20,7 +20,9 @@ def starter():
 
 
 @pytest.fixture(scope="session")
-def engine(starter):
+def engine():
+    """The embedded default packs (starter, pii-zh, secrets, prompt-injection,
+    abuse-zh, abuse-en) and the default policy."""
     import menshen
-    with menshen.Engine(packs=[starter]) as e:
+    with menshen.Engine() as e:
         yield e
