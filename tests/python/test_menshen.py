@@ -142,6 +142,18 @@ def test_audit_hook_exception_is_raised_after_the_call(starter):
     assert calls == [Action.REFUSE, Action.ALLOW]
 
 
+def test_stream_hook_exception_keeps_released_text():
+    def hook(record):
+        raise KeyError("audit store down")
+
+    with menshen.Engine(audit_hook=hook) as e, e.stream() as s:
+        out = s.feed("hello there, ")
+        with pytest.raises(KeyError) as info:
+            s.finish()
+        assert out + info.value.released == "hello there, "
+        assert s.finished
+
+
 def test_reload(starter, tmp_path):
     with menshen.Engine() as e:
         before = e.check(INSULT)

@@ -449,8 +449,14 @@ class Stream:
         out = self._decoder.decode(ffi.unpack(self._released[0], self._released_len[0])
                                    if self._released_len[0] else b"")
         if status != _OK:
-            _raise_for(status, ffi.string(lib.menshen_stream_error(self._handle)).decode(
-                "utf-8", "replace"))
+            try:
+                _raise_for(status, ffi.string(lib.menshen_stream_error(self._handle)).decode(
+                    "utf-8", "replace"))
+            except BaseException as e:
+                # Text the call released before failing (say, the audit hook
+                # raised in finish()) is not lost: it rides on the exception.
+                e.released = out
+                raise
         return out
 
     @property
@@ -467,7 +473,8 @@ class Stream:
 
     def finish(self) -> str:
         """Ends the input; returns the rest of the text (masked). Reports the
-        decision to the audit hook."""
+        decision to the audit hook; if the hook raises, its exception is raised
+        here with the released text as its `released` attribute."""
         out = self._call(lib.menshen_stream_finish(self._stream, self._released,
                                                    self._released_len))
         return out + self._decoder.decode(b"", final=True)
