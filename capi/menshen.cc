@@ -754,6 +754,26 @@ menshen_status menshen_stream_result(const menshen_stream* stream, menshen_resul
   }
 }
 
+menshen_status menshen_stream_fork(const menshen_stream* stream, menshen_stream** copy) {
+  try {
+    if (copy == nullptr) return Fail(nullptr, MENSHEN_EINVAL, "copy (the out pointer) is NULL");
+    *copy = nullptr;
+    if (stream == nullptr) return Fail(nullptr, MENSHEN_EINVAL, "stream is NULL");
+    auto handle = std::make_unique<menshen_stream>();
+    handle->snapshot = stream->snapshot;
+    handle->profile = stream->profile;
+    handle->locale = stream->locale;
+    handle->request_id = stream->request_id;
+    absl::StatusOr<menshen::Stream> forked = stream->stream->Fork();
+    if (!forked.ok()) return Fail(nullptr, MapCheckError(forked.status()), Message(forked.status()));
+    handle->stream.emplace(*std::move(forked));
+    *copy = handle.release();
+    return MENSHEN_OK;
+  } catch (...) {
+    return FailCaught(nullptr);
+  }
+}
+
 menshen_status menshen_stream_get_state(const menshen_stream* stream,
                                         menshen_stream_state* state) {
   if (stream == nullptr) return Fail(nullptr, MENSHEN_EINVAL, "stream is NULL");

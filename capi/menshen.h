@@ -394,6 +394,16 @@ typedef struct menshen_stream_state {
 MENSHEN_API menshen_status menshen_stream_get_state(const menshen_stream *stream,
                                                     menshen_stream_state *state);
 
+/* Copies a stream as it stands (its Hyperscan stream state, held-back text and
+ * decision so far) into a new stream `*copy` on the same snapshot: fed the same
+ * continuation the copy reaches the same decision; fed another, it is
+ * independent. For servers that branch generation (beam search, speculative
+ * decoding, "regenerate from here"): one stream per branch, closing those
+ * abandoned. The copy is the caller's to close (menshen_stream_close). Errors:
+ * MENSHEN_EINVAL, MENSHEN_ENOMEM, MENSHEN_EINTERNAL. */
+MENSHEN_API menshen_status menshen_stream_fork(const menshen_stream *stream,
+                                               menshen_stream **copy);
+
 /* The detail of the last failed call on this stream, "" if it succeeded.
  * Valid until the next call on this stream. Never NULL. */
 MENSHEN_API const char *menshen_stream_error(const menshen_stream *stream);

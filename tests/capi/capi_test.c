@@ -522,6 +522,40 @@ static void test_streams(menshen_engine *engine) {
     menshen_stream_close(stream);
   }
 
+  /* A fork fed the same rest releases the same text as its parent; fed
+   * another, it goes its own way. */
+  {
+    menshen_stream *fork = NULL, *other = NULL;
+    const size_t half = 12; /* inside "fuck," */
+    char parent_out[512], fork_out[512];
+    size_t parent_n, fork_n;
+    CHECK_STATUS(menshen_stream_fork(NULL, &fork), MENSHEN_EINVAL);
+    CHECK_STATUS(menshen_stream_open(engine, &options, &stream), MENSHEN_OK);
+    CHECK_STATUS(menshen_stream_fork(stream, NULL), MENSHEN_EINVAL);
+    CHECK_STATUS(menshen_stream_feed(stream, text, half, &released, &released_len), MENSHEN_OK);
+    memcpy(parent_out, released, released_len);
+    parent_n = released_len;
+    CHECK_STATUS(menshen_stream_fork(stream, &fork), MENSHEN_OK);
+    CHECK_STATUS(menshen_stream_fork(stream, &other), MENSHEN_OK);
+    memcpy(fork_out, parent_out, parent_n);
+    fork_n = parent_n;
+    parent_n += stream_through(stream, text + half, sizeof text - 1 - half, 7,
+                               parent_out + parent_n, sizeof parent_out - parent_n);
+    fork_n += stream_through(fork, text + half, sizeof text - 1 - half, 3, fork_out + fork_n,
+                             sizeof fork_out - fork_n);
+    CHECK(parent_n == want.masked_len && memcmp(parent_out, want.masked, parent_n) == 0);
+    CHECK(fork_n == parent_n && memcmp(fork_out, parent_out, parent_n) == 0);
+    menshen_stream_close(stream);
+    menshen_stream_close(fork);
+    /* The other fork continues with clean text: no hit after the fork point. */
+    CHECK_STATUS(menshen_stream_feed(other, "ny day", 6, &released, &released_len), MENSHEN_OK);
+    CHECK_STATUS(menshen_stream_finish(other, &released, &released_len), MENSHEN_OK);
+    CHECK_STATUS(menshen_stream_result(other, streamed), MENSHEN_OK);
+    CHECK_STATUS(menshen_result_get(streamed, &got), MENSHEN_OK);
+    CHECK(got.action == MENSHEN_ALLOW && got.hit_count == 0);
+    menshen_stream_close(other);
+  }
+
   /* BLOCK in output cuts the stream: once the hit is confirmed (after at most
    * the hold-back), nothing from the hit on is ever released. */
   CHECK_STATUS(menshen_stream_open(engine, &options, &stream), MENSHEN_OK);

@@ -236,6 +236,20 @@ def test_stream_matches_block_check(engine):
                 s.feed("more")
 
 
+def test_stream_fork(engine):
+    text = "first a fuck, then 我的手机 13812345678 ok"
+    want = engine.check(text, direction="output")
+    with engine.stream(direction="output") as parent:
+        head = parent.feed("first a fu")
+        with parent.fork() as same, parent.fork() as other:
+            rest = text[len("first a fu"):]
+            assert head + parent.feed(rest) + parent.finish() == want.masked
+            assert head + same.feed(rest) + same.finish() == want.masked
+            assert same.decision.action == want.action
+            assert head + other.feed("n day") + other.finish() == "first a fun day"
+            assert other.decision.action == menshen.Action.ALLOW
+
+
 def test_stream_cut(engine):
     with engine.stream(direction="output") as s:
         out = s.feed("safe text, ") + s.feed(REFUSED)

@@ -489,6 +489,16 @@ class Stream:
                lambda: lib.menshen_result_error(self._reader.result))
         return self._reader.read()
 
+    def fork(self) -> "Stream":
+        """A copy of this stream as it stands: fed the same continuation it
+        reaches the same decision, fed another it is independent (one guard
+        per branch of beam search or speculative decoding)."""
+        out = ffi.new("menshen_stream **")
+        _check(lib.menshen_stream_fork(self._stream, out), _last_error)
+        copy = Stream(self._engine, out[0])
+        copy._decoder.setstate(self._decoder.getstate())
+        return copy
+
     def _state(self):
         state = _new_struct("menshen_stream_state")
         _check(lib.menshen_stream_get_state(self._stream, state), _last_error)
