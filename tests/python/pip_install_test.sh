@@ -9,7 +9,7 @@ src=$1
 work=$2
 rm -rf "$work"
 mkdir -p "$work"
-cp -r "$src/bindings/python" "$work/pkg"   # pip writes build/ and *.egg-info beside the sources
+cp -rL "$src/bindings/python" "$work/pkg"   # pip writes build/ and *.egg-info beside the sources; -L: the header is a link
 /usr/bin/python3 -m venv --system-site-packages "$work/venv"
 "$work/venv/bin/pip" install --quiet --no-build-isolation --no-index "$work/pkg"
 cd "$work"   # not the source tree: import the installed package

@@ -1,7 +1,7 @@
 """Loads libmenshen.so through cffi's ABI mode (no compiler needed).
 
-The declarations come from the package's copy of capi/menshen.h (a test keeps
-it identical to the original), with the preprocessor lines and the export
+The declarations come from capi/menshen.h (linked into the package folder in
+the source tree; an installed package carries the file), with the preprocessor lines and the export
 macro taken out, which is all cffi's cdef needs: the header is written to be
 that plain.
 """
