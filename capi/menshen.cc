@@ -390,6 +390,43 @@ bool ReleasedArgsOk(const char** released, size_t* len) {
   return (released == nullptr) == (len == nullptr);
 }
 
+// Feed and finish: `run` moves the stream on, appending to stream->released,
+// which the caller sees through released/released_len even when the call then
+// fails (text released before an audit callback asked to stop is not lost).
+// A non-null `bad_argument` fails the call with MENSHEN_EINVAL and that text.
+template <typename Run>
+menshen_status StreamCall(menshen_stream* stream, const char** released, size_t* released_len,
+                          const char* bad_argument, Run run) {
+  if (stream == nullptr) return Fail(nullptr, MENSHEN_EINVAL, "stream is NULL");
+  try {
+    stream->released.clear();
+    if (!ReleasedArgsOk(released, released_len)) {
+      return Fail(&stream->error, MENSHEN_EINVAL,
+                  "released and released_len must both be NULL or both be set");
+    }
+    PutReleased(stream, released, released_len);
+    if (bad_argument != nullptr) return Fail(&stream->error, MENSHEN_EINVAL, bad_argument);
+    CallContext call;
+    absl::Status status;
+    {
+      ScopedCall scoped(&call);
+      status = run(*stream->stream, &stream->released);
+    }
+    PutReleased(stream, released, released_len);
+    if (!status.ok()) return Fail(&stream->error, MapCheckError(status), Message(status));
+    if (call.stop) {
+      return Fail(&stream->error, MENSHEN_EUSER, "the audit callback returned non-zero");
+    }
+    stream->error.Clear();
+    return MENSHEN_OK;
+  } catch (...) {
+    stream->released.clear();
+    PutReleased(stream, ReleasedArgsOk(released, released_len) ? released : nullptr,
+                released_len);
+    return FailCaught(&stream->error);
+  }
+}
+
 
 }  // namespace
 }  // namespace menshen::capi
@@ -674,67 +711,17 @@ menshen_status menshen_stream_open(const menshen_engine* engine,
 
 menshen_status menshen_stream_feed(menshen_stream* stream, const char* utf8, size_t len,
                                    const char** released, size_t* released_len) {
-  if (stream == nullptr) return Fail(nullptr, MENSHEN_EINVAL, "stream is NULL");
-  try {
-    stream->released.clear();
-    if (!ReleasedArgsOk(released, released_len)) {
-      return Fail(&stream->error, MENSHEN_EINVAL,
-                  "released and released_len must both be NULL or both be set");
-    }
-    PutReleased(stream, released, released_len);
-    if (utf8 == nullptr && len != 0) {
-      return Fail(&stream->error, MENSHEN_EINVAL, "chunk is NULL but its length is not 0");
-    }
-    CallContext call;
-    absl::Status status;
-    {
-      ScopedCall scoped(&call);
-      status = stream->stream->Feed(View(utf8, len), &stream->released);
-    }
-    PutReleased(stream, released, released_len);
-    if (!status.ok()) return Fail(&stream->error, MapCheckError(status), Message(status));
-    if (call.stop) {
-      return Fail(&stream->error, MENSHEN_EUSER, "the audit callback returned non-zero");
-    }
-    stream->error.Clear();
-    return MENSHEN_OK;
-  } catch (...) {
-    stream->released.clear();
-    PutReleased(stream, ReleasedArgsOk(released, released_len) ? released : nullptr,
-                released_len);
-    return FailCaught(&stream->error);
-  }
+  return StreamCall(stream, released, released_len,
+                    utf8 == nullptr && len != 0 ? "chunk is NULL but its length is not 0" : nullptr,
+                    [&](menshen::Stream& s, std::string* out) {
+                      return s.Feed(View(utf8, len), out);
+                    });
 }
 
 menshen_status menshen_stream_finish(menshen_stream* stream, const char** released,
                                      size_t* released_len) {
-  if (stream == nullptr) return Fail(nullptr, MENSHEN_EINVAL, "stream is NULL");
-  try {
-    stream->released.clear();
-    if (!ReleasedArgsOk(released, released_len)) {
-      return Fail(&stream->error, MENSHEN_EINVAL,
-                  "released and released_len must both be NULL or both be set");
-    }
-    PutReleased(stream, released, released_len);
-    CallContext call;
-    absl::Status status;
-    {
-      ScopedCall scoped(&call);
-      status = stream->stream->Finish(&stream->released);
-    }
-    PutReleased(stream, released, released_len);
-    if (!status.ok()) return Fail(&stream->error, MapCheckError(status), Message(status));
-    if (call.stop) {
-      return Fail(&stream->error, MENSHEN_EUSER, "the audit callback returned non-zero");
-    }
-    stream->error.Clear();
-    return MENSHEN_OK;
-  } catch (...) {
-    stream->released.clear();
-    PutReleased(stream, ReleasedArgsOk(released, released_len) ? released : nullptr,
-                released_len);
-    return FailCaught(&stream->error);
-  }
+  return StreamCall(stream, released, released_len, nullptr,
+                    [](menshen::Stream& s, std::string* out) { return s.Finish(out); });
 }
 
 menshen_status menshen_stream_result(const menshen_stream* stream, menshen_result* result) {
