@@ -7,11 +7,6 @@
 namespace menshen::internal {
 namespace {
 
-struct CompileErrorDeleter {
-  void operator()(hs_compile_error_t* e) const { hs_free_compile_error(e); }
-};
-using CompileErrorPtr = std::unique_ptr<hs_compile_error_t, CompileErrorDeleter>;
-
 std::string EntryOrigin(const LoadedPack& p, const pack::Entry& e) {
   return absl::StrCat("pack '", p.compiled.manifest().name(), "' ", e.file(), ":", e.line());
 }

@@ -7,14 +7,6 @@
 #include "lib/base/absl_view.h"
 
 namespace menshen::internal {
-namespace {
-
-struct CompileErrorDeleter {
-  void operator()(hs_compile_error_t* e) const { hs_free_compile_error(e); }
-};
-using CompileErrorPtr = std::unique_ptr<hs_compile_error_t, CompileErrorDeleter>;
-
-}  // namespace
 
 absl::StatusOr<HsDatabasePtr> BuildDatabase(
     const google::protobuf::RepeatedPtrField<pack::Entry>& entries, pack::EntryKind kind,

@@ -21,6 +21,11 @@ struct HsDatabaseDeleter {
 };
 using HsDatabasePtr = std::unique_ptr<hs_database_t, HsDatabaseDeleter>;
 
+struct HsCompileErrorDeleter {
+  void operator()(hs_compile_error_t* e) const { hs_free_compile_error(e); }
+};
+using CompileErrorPtr = std::unique_ptr<hs_compile_error_t, HsCompileErrorDeleter>;
+
 // Hyperscan flags of regex entries: patterns are UTF-8 and report where a
 // match starts (leftmost).
 inline constexpr unsigned kRegexFlags = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST;

@@ -267,7 +267,27 @@ def _make_audit_callback(hook: Callable[[AuditRecord], None]):
     return on_audit
 
 
-class Engine:
+class _Closable:
+    """A native handle freed by close(): also on leaving a `with` block and
+    when the object is collected."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+
+class Engine(_Closable):
     """Packs and a policy compiled into an engine, shared by all threads.
 
     packs:    paths of compiled .mspack files or pack source folders; empty
@@ -418,20 +438,9 @@ class Engine:
             lib.menshen_engine_close(self._handle)
             self._handle = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown
-            pass
 
 
-class Stream:
+class Stream(_Closable):
     """A text checked chunk by chunk; released text never includes anything a
     pattern could still complete over, and has masks applied. Owned by one
     thread at a time. Use as a context manager or call close()."""
@@ -531,17 +540,6 @@ class Stream:
             lib.menshen_stream_close(self._handle)
             self._handle = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 def version() -> str:

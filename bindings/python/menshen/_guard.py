@@ -71,13 +71,11 @@ class Guarded:
         with self._open_stream() as stream:
             try:
                 for chunk in upstream:
-                    text = self._text_of(chunk)
-                    if text:
-                        released = stream.feed(text)
-                        if released:
-                            yield released
-                        if stream.cut:
-                            break
+                    released = self._feed(stream, chunk)
+                    if released:
+                        yield released
+                    if stream.cut:
+                        break
                 tail = self._end(stream)
                 if tail:
                     yield tail
@@ -86,18 +84,20 @@ class Guarded:
                 if close is not None:
                     close()
 
+    def _feed(self, stream, chunk) -> str:
+        text = self._text_of(chunk)
+        return stream.feed(text) if text else ""
+
     async def _aiter(self):
         upstream = self._chunks.__aiter__()
         with self._open_stream() as stream:
             try:
                 async for chunk in upstream:
-                    text = self._text_of(chunk)
-                    if text:
-                        released = stream.feed(text)
-                        if released:
-                            yield released
-                        if stream.cut:
-                            break
+                    released = self._feed(stream, chunk)
+                    if released:
+                        yield released
+                    if stream.cut:
+                        break
                 tail = self._end(stream)
                 if tail:
                     yield tail
