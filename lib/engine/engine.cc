@@ -22,9 +22,6 @@ namespace internal {
 // threads, and states beyond that are freed on release.
 constexpr size_t kMaxPooledStates = 256;
 
-// Texts up to this size are folded without offsets first (see Check).
-constexpr size_t kLazyOffsetsMaxBytes = size_t{64} << 10;
-
 absl::StatusOr<std::unique_ptr<ScanState>> EngineState::Acquire() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -161,20 +158,20 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
   if (!acquired.ok()) return acquired.status();
   std::unique_ptr<internal::ScanState> scan = *std::move(acquired);
 
-  // Most prompts and completions have no candidate, so a short text is first
-  // folded without the offset map back to the caller's bytes, and folded again
-  // with it only when there is something to map (both folds give the same
-  // text). A long document is likely to hold a hit somewhere, so it is folded
-  // once with the map. bench/RESULTS.md has the measurements.
+  // Most texts have no candidate, and a text with some has them in a few
+  // places: the fold keeps no offsets back to the caller's bytes, only
+  // checkpoints, and the spans that matched are folded again with offsets.
+  // bench/RESULTS.md has the measurements.
   internal::FoldOptions fold;
-  fold.offsets = text.size() > internal::kLazyOffsetsMaxBytes;
+  fold.offsets = false;
   internal::Fold(text, fold, &scan->folded);
   scan->candidates.clear();
   absl::Status status = internal::FindCandidates(state_->loaded, scan->folded.text,
                                                  scan->scratch.get(), &scan->candidates);
-  if (status.ok() && !fold.offsets && !scan->candidates.empty()) {
-    fold.offsets = true;
-    internal::Fold(text, fold, &scan->folded);
+  if (status.ok() && !scan->candidates.empty()) {
+    scan->spans.clear();
+    for (const internal::Candidate& c : scan->candidates) scan->spans.emplace_back(c.start, c.end);
+    internal::FillOffsets(text, fold, &scan->spans, &scan->folded, &scan->window);
   }
   if (status.ok()) {
     decision->rejected_by_validators = 0;

@@ -20,6 +20,8 @@ namespace menshen::internal {
 struct ScanState {
   HsScratchPtr scratch;
   FoldedText folded;
+  FoldedText window;  // FillOffsets' scratch
+  std::vector<std::pair<uint32_t, uint32_t>> spans;  // candidates' folded spans
   std::vector<Candidate> candidates;
   std::vector<ResolvedHit> resolved;
   audit::AuditRecord audit_record;  // reused when an audit hook is set

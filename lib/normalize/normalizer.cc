@@ -109,21 +109,54 @@ inline size_t FoldAscii(const unsigned char* in, size_t m, uint32_t pos,
   return k;
 }
 
+// Copies the identity Han characters at the start of in[0..m) to t (and
+// their spans to b and e with kOffsets), four bytes per character, and stops
+// at the first other code point or where fewer than four bytes remain.
+// Returns the bytes done (a multiple of three). Most Chinese text is such
+// runs, and they need nothing of the fold's state until they end.
+template <bool kOffsets>
+inline size_t CopyIdentityHan(const unsigned char* in, size_t m, uint32_t pos,
+                              char* t, uint32_t* b, uint32_t* e) {
+  size_t k = 0;
+  while (k + 4 <= m) {
+    uint32_t w;
+    std::memcpy(&w, in + k, 4);
+    w = LittleEndian(w);
+    if ((w & 0xC0C0F0) != 0x8080E0) break;
+    const char32_t c =
+        ((w & 0x0F) << 12) | ((w >> 2) & 0xFC0) | ((w >> 16) & 0x3F);
+    if (!ft::IsIdentityHan(c)) break;
+    std::memcpy(t + k, in + k, 4);
+    if (kOffsets) {
+      Store4(b + k, pos + static_cast<uint32_t>(k));
+      Store4(e + k, pos + static_cast<uint32_t>(k + 3));
+    }
+    k += 3;
+  }
+  return k;
+}
+
 // One fold pass. The state lives in locals (not members) so that byte stores
 // through `t` cannot alias it. Output buffers carry slack, so every code
 // point's output is written with fixed-width stores; they are trimmed at the
 // end.
+//
+// Without offsets the pass keeps checkpoints (FoldCheckpoint). It starts in
+// the state a checkpoint records: after a Han character when `after_han`.
 template <bool kSkipNoise, bool kOffsets>
-void FoldPass(std::string_view input, FoldedText* out) {
+void FoldPass(std::string_view input, bool after_han, FoldedText* out) {
   const auto* in = reinterpret_cast<const unsigned char*>(input.data());
   const size_t n = input.size();
   const size_t slack = ft::kMaxExpansionBytes + 32;
   out->invalid_sequences = 0;
   size_t invalid = 0;
+  out->checkpoints.clear();
   if (!kOffsets) {
     out->begin.clear();
     out->end.clear();
   }
+  // Where the next checkpoint is due; the fast loops stop there.
+  size_t next_checkpoint = kOffsets ? SIZE_MAX : 0;
   Reserve<kOffsets>(out, n + slack);
   char* t = out->text.data();
   uint32_t* b = out->begin.data();
@@ -135,7 +168,7 @@ void FoldPass(std::string_view input, FoldedText* out) {
   // more) when anything else came since. The output position stays
   // independent of table look-ups except through (predicted) branches.
   constexpr uint64_t kNoRun = uint64_t{1} << 40;
-  uint64_t pending = kNoRun;
+  uint64_t pending = after_han ? 0 : kNoRun;
   size_t run_start = 0;
 
   // Before a folded code point of class `cls` is written: a Han character
@@ -199,12 +232,21 @@ void FoldPass(std::string_view input, FoldedText* out) {
       e = out->end.data();
       limit = out->text.size();
     }
+    if (!kOffsets && i >= next_checkpoint &&
+        (!kSkipNoise || pending == 0 || pending > kMaxNoiseRun)) {
+      out->checkpoints.push_back(FoldCheckpoint{static_cast<uint32_t>(i),
+                                                static_cast<uint32_t>(o),
+                                                kSkipNoise && pending == 0});
+      next_checkpoint = i + kCheckpointBytes;
+    }
     const unsigned b0 = in[i];
     if (b0 < 0x80) {
       if (!kSkipNoise || pending > kMaxNoiseRun) {
-        // No noise run open and ASCII has no Han: fold a stretch 1:1.
+        // No noise run open and ASCII has no Han: fold a stretch 1:1 (up to
+        // the next checkpoint, which is beyond i: the state is clean here).
         // Without offsets b and e are null: no pointer may be formed from them.
-        const size_t k = FoldAscii<kOffsets>(in + i, std::min(n - i, limit - o),
+        const size_t m = std::min({n - i, limit - o, next_checkpoint - i});
+        const size_t k = FoldAscii<kOffsets>(in + i, m,
                                              static_cast<uint32_t>(i), t + o,
                                              kOffsets ? b + o : nullptr,
                                              kOffsets ? e + o : nullptr);
@@ -222,14 +264,47 @@ void FoldPass(std::string_view input, FoldedText* out) {
     // with one 4-byte load and store per code point.
     if ((b0 & 0xF0) == 0xE0) {
       const size_t first = i;
-      const size_t stop = std::min(n, i + (limit - o - slack));
+      const size_t checkpoint_stop =
+          kOffsets ? n : std::max(next_checkpoint, i) + 4;
+      const size_t stop =
+          std::min({n, i + (limit - o - slack), checkpoint_stop});
       while (i + 4 <= stop) {
+        // Written where a Han character would go: over an open noise run.
+        const size_t han_at =
+            kSkipNoise && pending - 1 < kMaxNoiseRun ? run_start : o;
+        const size_t run = CopyIdentityHan<kOffsets>(
+            in + i, stop - i, static_cast<uint32_t>(i), t + han_at,
+            kOffsets ? b + han_at : nullptr, kOffsets ? e + han_at : nullptr);
+        if (run != 0) {
+          o = han_at + run;
+          i += run;
+          if (kSkipNoise) {
+            pending = 0;
+            run_start = o;
+          }
+          if (i + 4 > stop) break;
+        }
         uint32_t w;
         std::memcpy(&w, in + i, 4);
         w = LittleEndian(w);
         if ((w & 0xC0C0F0) != 0x8080E0) break;
         const char32_t c =
             ((w & 0x0F) << 12) | ((w >> 2) & 0xFC0) | ((w >> 16) & 0x3F);
+        // The punctuation between runs, written without a branch on whether
+        // it folds to itself or to an ASCII character.
+        if (const uint32_t noise = ft::FastNoise(c); noise != 0) {
+          const bool same = noise == ft::kFastNoiseSame;
+          const uint32_t folded = LittleEndian(same ? w : noise);
+          std::memcpy(t + o, &folded, 4);
+          if (kOffsets) {
+            Store4(b + o, static_cast<uint32_t>(i));
+            Store4(e + o, static_cast<uint32_t>(i + 3));
+          }
+          o += same ? 3 : 1;
+          if (kSkipNoise) pending += 1;
+          i += 3;
+          continue;
+        }
         if (c < 0x800 || (c & 0xF800) == 0xD800) break;
         uint32_t cls, en = 0, key = 0;
         const uint32_t cjk = c - ft::kCjkFirst;
@@ -311,11 +386,68 @@ std::string FoldKindNames(uint32_t kinds) {
 
 std::string_view FoldVersion() { return ft::kVersion; }
 
-void Fold(std::string_view input, const FoldOptions& options, FoldedText* out) {
+namespace {
+
+void FoldFrom(std::string_view input, const FoldOptions& options, bool after_han,
+              FoldedText* out) {
   if (options.skip_noise) {
-    options.offsets ? FoldPass<true, true>(input, out) : FoldPass<true, false>(input, out);
+    options.offsets ? FoldPass<true, true>(input, after_han, out)
+                    : FoldPass<true, false>(input, after_han, out);
   } else {
-    options.offsets ? FoldPass<false, true>(input, out) : FoldPass<false, false>(input, out);
+    options.offsets ? FoldPass<false, true>(input, after_han, out)
+                    : FoldPass<false, false>(input, after_han, out);
+  }
+}
+
+}  // namespace
+
+void Fold(std::string_view input, const FoldOptions& options, FoldedText* out) {
+  FoldFrom(input, options, /*after_han=*/false, out);
+}
+
+void FillOffsets(std::string_view input, const FoldOptions& options,
+                 std::vector<std::pair<uint32_t, uint32_t>>* spans,
+                 FoldedText* folded, FoldedText* window) {
+  const std::vector<FoldCheckpoint>& checkpoints = folded->checkpoints;
+  const size_t size = folded->text.size();
+  folded->begin.resize(size);
+  folded->end.resize(size);
+  FoldOptions with_offsets = options;
+  with_offsets.offsets = true;
+  std::sort(spans->begin(), spans->end());
+  size_t done = 0;  // offsets are filled for the windows up to here
+  for (auto [start, stop] : *spans) {
+    const size_t from = std::max<size_t>(start, done);
+    const size_t to = std::min<size_t>(stop, size);
+    if (from >= to) continue;
+    // The window: from the last checkpoint at or before `from` to the first
+    // at or after `to` (or the end of the text).
+    auto after = std::upper_bound(
+        checkpoints.begin(), checkpoints.end(), from,
+        [](size_t pos, const FoldCheckpoint& c) { return pos < c.out; });
+    if (after == checkpoints.begin()) break;  // not a fold without offsets
+    const FoldCheckpoint first = *std::prev(after);
+    auto last = std::lower_bound(
+        after, checkpoints.end(), to,
+        [](const FoldCheckpoint& c, size_t pos) { return c.out < pos; });
+    const size_t in_end = last == checkpoints.end() ? input.size() : last->in;
+    const size_t out_end = last == checkpoints.end() ? size : last->out;
+    FoldFrom(input.substr(first.in, in_end - first.in), with_offsets,
+             first.after_han, window);
+    // The fold resumed from a checkpoint repeats the first fold's bytes; if
+    // it ever did not, the whole text is folded again with offsets rather
+    // than report a shifted offset.
+    if (window->text.size() != out_end - first.out ||
+        std::memcmp(window->text.data(), folded->text.data() + first.out,
+                    window->text.size()) != 0) {
+      Fold(input, with_offsets, folded);
+      return;
+    }
+    for (size_t k = 0; k < window->text.size(); ++k) {
+      folded->begin[first.out + k] = window->begin[k] + first.in;
+      folded->end[first.out + k] = window->end[k] + first.in;
+    }
+    done = out_end;
   }
 }
 

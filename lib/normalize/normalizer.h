@@ -12,8 +12,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace menshen::internal {
@@ -43,14 +45,53 @@ std::string_view FoldVersion();
 // stream's hold-back stays bounded; a longer run is kept as text.
 inline constexpr int kMaxNoiseRun = 8;
 
+// Leaves new elements uninitialised, so that growing an offset map costs
+// nothing until the fold writes it (FillOffsets writes only parts of one).
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <typename U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using OffsetMap = std::vector<uint32_t, UninitializedAllocator<uint32_t>>;
+
+// A point where a fold without offsets can be resumed: input byte `in` is the
+// start of a code point, `out` bytes of folded text came before it, and no
+// noise run was open (the last folded code point was Han when `after_han`).
+// Every byte folded before `out` is final.
+struct FoldCheckpoint {
+  uint32_t in;
+  uint32_t out;
+  bool after_han;
+};
+
+// Input bytes between checkpoints (at least; a checkpoint waits for a noise
+// run to close). FillOffsets refolds about this much around each span.
+inline constexpr uint32_t kCheckpointBytes = 512;
+
 // The result of folding one text. Buffers keep their capacity between calls,
 // so a reused FoldedText allocates nothing in steady state.
 struct FoldedText {
   std::string text;  // folded code points, always valid UTF-8
   // For every byte of `text`: the original byte range [begin, end) of the
-  // input code point that produced it (empty when folded without offsets).
-  std::vector<uint32_t> begin;
-  std::vector<uint32_t> end;
+  // input code point that produced it. Folded without offsets, they are as
+  // long as `text` but hold only what FillOffsets wrote.
+  OffsetMap begin;
+  OffsetMap end;
+  // Kept by a fold without offsets, in increasing order, the first at 0.
+  std::vector<FoldCheckpoint> checkpoints;
   // Invalid UTF-8 sequences replaced by U+FFFD.
   size_t invalid_sequences = 0;
 
@@ -64,9 +105,9 @@ struct FoldOptions {
   // a run of at most kMaxNoiseRun folded noise code points (ignorables do not
   // count) between two Han characters is dropped. See docs/normalisation.md.
   bool skip_noise = true;
-  // Fill FoldedText::begin and end. Without them (they are left empty) the
-  // pass writes only the folded text, which is all a first look for
-  // candidates needs; texts with candidates are folded again with offsets.
+  // Fill FoldedText::begin and end. Without them the pass writes only the
+  // folded text and checkpoints, which is all a first look for candidates
+  // needs; FillOffsets then maps the few spans that matched.
   bool offsets = true;
 };
 
@@ -74,6 +115,15 @@ struct FoldOptions {
 // invalid subpart, mapped to exactly the bytes it replaces) into `out`.
 // Inputs longer than 4 GiB are the caller's to refuse.
 void Fold(std::string_view input, const FoldOptions& options, FoldedText* out);
+
+// Makes folded->begin and end hold the original spans of the folded bytes in
+// each of `spans` (folded byte ranges [first, second), sorted or not), by
+// folding again, with offsets, the input between the checkpoints around them.
+// `folded` must be the fold of `input` with `options` and offsets off.
+// `window` is scratch space, reused between calls.
+void FillOffsets(std::string_view input, const FoldOptions& options,
+                 std::vector<std::pair<uint32_t, uint32_t>>* spans,
+                 FoldedText* folded, FoldedText* window);
 
 // Folds a pack term; equal to Fold(term).text.
 std::string FoldTerm(std::string_view term, const FoldOptions& options = {});

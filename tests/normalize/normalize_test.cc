@@ -397,6 +397,61 @@ TEST(FoldPropertyTest, RandomBytes) {
   }
 }
 
+// A fold without offsets keeps checkpoints; FillOffsets, folding again only
+// between them, gives every byte of the requested spans the same original span
+// as a fold with offsets. Texts of several KiB, so that noise runs, invalid
+// UTF-8, expansions and ignorables fall on checkpoints.
+TEST(FillOffsetsTest, EqualsAFoldWithOffsets) {
+  std::mt19937 rng(4321);
+  static const std::vector<std::string> pieces = {
+      "a", "Z", " ", "*", "卖", "賣", "淫", "，", "。", "😀", "\u200b", "\ufe0f",
+      "é", "ﬁ", "\u0441", "𠮷", "\ufdfa", "\xff", "\x80", "\xe4\xb8", "\n",
+      "1", "の", "卖卖卖卖卖卖", "hello world ", "，，，，，，，，，"};
+  FoldedText full, lazy, window;
+  FoldOptions exact;
+  exact.skip_noise = false;
+  for (int round = 0; round < 300; ++round) {
+    std::string s;
+    const int n = static_cast<int>(rng() % 2000);
+    for (int k = 0; k < n; ++k) s += pieces[rng() % pieces.size()];
+    for (FoldOptions options : {FoldOptions(), exact}) {
+      options.offsets = true;
+      Fold(s, options, &full);
+      options.offsets = false;
+      Fold(s, options, &lazy);
+      ASSERT_EQ(lazy.text, full.text) << "round " << round;
+      EXPECT_TRUE(lazy.begin.empty());
+      EXPECT_EQ(lazy.invalid_sequences, full.invalid_sequences);
+      if (s.empty()) continue;
+      ASSERT_FALSE(lazy.checkpoints.empty());
+      EXPECT_EQ(lazy.checkpoints[0].in, 0u);
+      for (size_t k = 1; k < lazy.checkpoints.size(); ++k) {
+        EXPECT_GE(lazy.checkpoints[k].in,
+                  lazy.checkpoints[k - 1].in + kCheckpointBytes);
+        EXPECT_GE(lazy.checkpoints[k].out, lazy.checkpoints[k - 1].out);
+      }
+      std::vector<std::pair<uint32_t, uint32_t>> spans;
+      const uint32_t size = static_cast<uint32_t>(full.text.size());
+      for (int k = 0, m = static_cast<int>(rng() % 6); k < m && size > 0; ++k) {
+        const uint32_t a = rng() % size;
+        spans.emplace_back(a, a + 1 + rng() % std::min<uint32_t>(size - a, 40));
+      }
+      std::vector<std::pair<uint32_t, uint32_t>> requested = spans;
+      FillOffsets(s, options, &spans, &lazy, &window);
+      ASSERT_EQ(lazy.text, full.text);
+      // Still the fold without offsets: not the fallback that folds it all.
+      ASSERT_FALSE(lazy.checkpoints.empty()) << "round " << round;
+      ASSERT_EQ(lazy.begin.size(), full.text.size());
+      for (auto [a, b] : requested) {
+        for (uint32_t k = a; k < b; ++k) {
+          ASSERT_EQ(lazy.begin[k], full.begin[k]) << "round " << round << " byte " << k;
+          ASSERT_EQ(lazy.end[k], full.end[k]) << "round " << round << " byte " << k;
+        }
+      }
+    }
+  }
+}
+
 // Random sequences of pieces of known class, checked against a direct
 // implementation of the noise rule on the pieces.
 TEST(FoldPropertyTest, NoiseRuleOnPieces) {

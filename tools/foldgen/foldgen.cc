@@ -272,6 +272,8 @@ size_t Utf8Length(UChar32 c) {
 struct Table {
   std::vector<uint16_t> stage1;
   std::vector<uint32_t> cjk;
+  std::vector<uint32_t> han_identity;
+  std::vector<uint32_t> fast_noise;
   std::vector<uint32_t> stage2;
   std::vector<uint32_t> pool;
   uint32_t max_expansion_bytes = 0;
@@ -356,6 +358,29 @@ Table Build(Folder& folder) {
                             ? ft::ClassOf(entry)
                             : ft::kCjkNotIdentity);
   }
+  table.han_identity.assign(ft::kCjkSize / 32, 0);
+  for (uint32_t k = 0; k < ft::kCjkSize; ++k) {
+    if (table.cjk[k] == ft::kClassHan) table.han_identity[k / 32] |= 1u << (k % 32);
+  }
+  auto fast_noise = [&](uint32_t cp) -> uint32_t {
+    const uint32_t entry =
+        table.stage2[(uint32_t{table.stage1[cp >> ft::kBlockBits]}
+                      << ft::kBlockBits) |
+                     (cp & (ft::kBlockSize - 1))];
+    if (ft::ClassOf(entry) != ft::kClassNoise) return 0;
+    if (ft::ModeOf(entry) == ft::kModeIdentity) return ft::kFastNoiseSame;
+    const uint32_t target = entry & ft::kValueMask;
+    return ft::ModeOf(entry) == ft::kModeSingle && target != 0 && target < 0x80
+               ? target
+               : 0;
+  };
+  for (uint32_t k = 0; k < ft::kFastNoiseLowSize; ++k) {
+    table.fast_noise.push_back(fast_noise(ft::kFastNoiseLowFirst + k));
+  }
+  for (uint32_t k = 0; k < ft::kFastNoiseHighSize; ++k) {
+    table.fast_noise.push_back(fast_noise(ft::kFastNoiseHighFirst + k));
+  }
+  table.fast_noise.push_back(0);
   if (table.pool.empty()) table.pool.push_back(0);
   table.version = std::string(kGeneratorVersion) + "/unicode-" +
                   U_UNICODE_VERSION;
@@ -387,6 +412,10 @@ void Write(const Table& t, const char* path) {
              s1.size(), 4);
   WriteArray(f, "extern const uint8_t kCjk[kCjkSize]", t.cjk.data(),
              t.cjk.size(), 2);
+  WriteArray(f, "extern const uint32_t kHanIdentity[kCjkSize / 32]",
+             t.han_identity.data(), t.han_identity.size(), 8);
+  WriteArray(f, "extern const uint8_t kFastNoise[kFastNoiseSize]",
+             t.fast_noise.data(), t.fast_noise.size(), 2);
   std::fprintf(f, "extern const uint32_t kStage2Size = %zu;\n",
                t.stage2.size());
   WriteArray(f, "extern const uint32_t kStage2[]", t.stage2.data(),
@@ -418,6 +447,8 @@ int main(int argc, char** argv) {
                              .count();
   const size_t bytes = table.stage1.size() * sizeof(uint16_t) +
                        table.cjk.size() +
+                       table.han_identity.size() * sizeof(uint32_t) +
+                       table.fast_noise.size() +
                        (table.stage2.size() + table.pool.size()) *
                            sizeof(uint32_t);
   std::printf(
