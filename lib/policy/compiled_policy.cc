@@ -17,6 +17,10 @@
 #include "lib/policy/mask.h"
 #include "lib/policy/utf8_scan.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace menshen::internal {
 namespace {
 
@@ -85,31 +89,61 @@ bool IsNonAsciiLatinLetter(char32_t cp) {
 
 }  // namespace
 
+// Counts position by position rather than sequence by sequence: an ASCII
+// letter; a lead byte E5..E9 with two continuation bytes after it (a Han
+// character of U+5000..U+9FFF, most of Chinese text); any other lead byte
+// that starts a valid sequence. That is the same count, because a valid
+// sequence holds only continuation bytes after its lead and an invalid one
+// counts nothing either way; and it lets sixteen positions be classified at
+// once, with only the rare other lead bytes decoded one by one.
 void CountScripts(std::string_view text, ScriptCounts* counts) {
   size_t han = 0;
   size_t latin = 0;
-  char32_t cp;
-  for (size_t i = 0; i < text.size();) {
+  auto count_sequence = [&](size_t i) {
+    char32_t cp;
+    if (DecodeUtf8(text, i, &cp) != 0) {
+      han += IsHan(cp) ? 1 : 0;
+      latin += IsNonAsciiLatinLetter(cp) ? 1 : 0;
+    }
+  };
+  size_t i = 0;
+#if defined(__SSE2__)
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  auto load = [p](size_t at) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+  };
+  auto bytes = [](int b) { return _mm_set1_epi8(static_cast<char>(b)); };
+  // Signed byte compares: 0x80..0xBF are -128..-65, 0xE5..0xE9 are -27..-23.
+  for (; i + 18 <= text.size(); i += 16) {
+    const __m128i v = load(i);
+    const __m128i lower = _mm_or_si128(v, bytes(0x20));
+    const int letters = _mm_movemask_epi8(
+        _mm_and_si128(_mm_cmpgt_epi8(lower, bytes('a' - 1)), _mm_cmplt_epi8(lower, bytes('z' + 1))));
+    const int continuation = _mm_movemask_epi8(_mm_cmplt_epi8(v, bytes(0xC0)));
+    const int leads = _mm_movemask_epi8(v) & ~continuation;
+    const __m128i han_lead =
+        _mm_and_si128(_mm_cmpgt_epi8(v, bytes(0xE4)), _mm_cmplt_epi8(v, bytes(0xEA)));
+    const __m128i followed = _mm_and_si128(_mm_cmplt_epi8(load(i + 1), bytes(0xC0)),
+                                           _mm_cmplt_epi8(load(i + 2), bytes(0xC0)));
+    const int plain_han = _mm_movemask_epi8(_mm_and_si128(han_lead, followed));
+    han += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(plain_han)));
+    latin += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(letters)));
+    for (unsigned other = static_cast<unsigned>(leads & ~plain_han); other != 0; other &= other - 1) {
+      count_sequence(i + static_cast<size_t>(__builtin_ctz(other)));
+    }
+  }
+#endif
+  for (; i < text.size(); ++i) {
     const unsigned char b = static_cast<unsigned char>(text[i]);
     if (b < 0x80) {
       latin += (static_cast<unsigned>(b | 0x20) - 'a' < 26u) ? 1 : 0;
-      ++i;
-      continue;
+    } else if (b >= 0xC0) {
+      if (b - 0xE5u < 5u && IsPlainThreeByteSequence(text, i)) {
+        ++han;
+      } else {
+        count_sequence(i);
+      }
     }
-    // Most Han characters: U+5000..U+9FFF, leads E5..E9, all Han.
-    if (b - 0xE5u < 5u && IsPlainThreeByteSequence(text, i)) {
-      ++han;
-      i += 3;
-      continue;
-    }
-    const size_t n = DecodeUtf8(text, i, &cp);
-    if (n == 0) {
-      ++i;
-      continue;
-    }
-    i += n;
-    han += IsHan(cp) ? 1 : 0;
-    latin += IsNonAsciiLatinLetter(cp) ? 1 : 0;
   }
   counts->han += han;
   counts->latin += latin;

@@ -1064,3 +1064,49 @@ TEST(DefaultPolicy, MinorsIsNeverWeakerThanDefault) {
 
 }  // namespace
 }  // namespace menshen::internal
+
+namespace menshen::internal {
+namespace {
+
+ScriptCounts CountsOf(std::string_view text) {
+  ScriptCounts counts;
+  CountScripts(text, &counts);
+  return counts;
+}
+
+TEST(CountScripts, LettersAndHan) {
+  EXPECT_EQ(CountsOf("abc 汉字，Z").han, 2u);
+  EXPECT_EQ(CountsOf("abc 汉字，Z").latin, 4u);
+  EXPECT_EQ(CountsOf("é Ａ 㐀 𠮷").latin, 2u);  // Latin-1 and full-width letters
+  EXPECT_EQ(CountsOf("é Ａ 㐀 𠮷").han, 2u);    // extension A and B
+  EXPECT_EQ(CountsOf("\xe5\x80 \xe5\x80\x80\x80 \xff\xe5").han, 1u);  // only the whole one
+}
+
+// Sixteen positions at a time equals reading the text one sequence at a time
+// (each sequence counted alone, too short for the vector path), on random
+// mixes of ASCII, Han, other scripts and invalid bytes, at every alignment.
+TEST(CountScripts, EqualsSequenceBySequence) {
+  static const std::vector<std::string> pieces = {
+      "a", "Z", " ", "7", "卖", "淫", "，", "é", "Ａ", "㐀", "𠮷", "の", "ж",
+      "\xe5\x80", "\xe5", "\x80", "\xff", "\xed\xa0\x80", "\xc3", "\xe9\xbf\xbf"};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 2000; ++round) {
+    std::string s;
+    for (int k = 0, n = static_cast<int>(rng() % 80); k < n; ++k) {
+      s += pieces[rng() % pieces.size()];
+    }
+    ScriptCounts whole = CountsOf(s);
+    ScriptCounts parts;
+    for (size_t i = 0; i < s.size();) {
+      char32_t cp;
+      const size_t len = std::max<size_t>(DecodeUtf8(s, i, &cp), 1);
+      CountScripts(std::string_view(s).substr(i, len), &parts);
+      i += len;
+    }
+    ASSERT_EQ(whole.han, parts.han) << "round " << round;
+    ASSERT_EQ(whole.latin, parts.latin) << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace menshen::internal
