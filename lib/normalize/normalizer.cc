@@ -109,6 +109,17 @@ inline size_t FoldAscii(const unsigned char* in, size_t m, uint32_t pos,
   return k;
 }
 
+// Loads the four bytes at p (little-endian) into *w; when the first three are
+// a lead byte 1110xxxx and two continuation bytes, sets *c to the code point
+// they encode (overlong forms and surrogates included: the caller's tables
+// have none of them) and returns true.
+inline bool ReadThreeBytes(const unsigned char* p, uint32_t* w, char32_t* c) {
+  std::memcpy(w, p, 4);
+  *w = LittleEndian(*w);
+  *c = ((*w & 0x0F) << 12) | ((*w >> 2) & 0xFC0) | ((*w >> 16) & 0x3F);
+  return (*w & 0xC0C0F0) == 0x8080E0;
+}
+
 // Copies the identity Han characters at the start of in[0..m) to t (and
 // their spans to b and e with kOffsets), four bytes per character, and stops
 // at the first other code point or where fewer than four bytes remain.
@@ -120,12 +131,8 @@ inline size_t CopyIdentityHan(const unsigned char* in, size_t m, uint32_t pos,
   size_t k = 0;
   while (k + 4 <= m) {
     uint32_t w;
-    std::memcpy(&w, in + k, 4);
-    w = LittleEndian(w);
-    if ((w & 0xC0C0F0) != 0x8080E0) break;
-    const char32_t c =
-        ((w & 0x0F) << 12) | ((w >> 2) & 0xFC0) | ((w >> 16) & 0x3F);
-    if (!ft::IsIdentityHan(c)) break;
+    char32_t c;
+    if (!ReadThreeBytes(in + k, &w, &c) || !ft::IsIdentityHan(c)) break;
     std::memcpy(t + k, in + k, 4);
     if (kOffsets) {
       Store4(b + k, pos + static_cast<uint32_t>(k));
@@ -285,11 +292,8 @@ void FoldPass(std::string_view input, bool after_han, FoldedText* out) {
           if (i + 4 > stop) break;
         }
         uint32_t w;
-        std::memcpy(&w, in + i, 4);
-        w = LittleEndian(w);
-        if ((w & 0xC0C0F0) != 0x8080E0) break;
-        const char32_t c =
-            ((w & 0x0F) << 12) | ((w >> 2) & 0xFC0) | ((w >> 16) & 0x3F);
+        char32_t c;
+        if (!ReadThreeBytes(in + i, &w, &c)) break;
         // The punctuation between runs, written without a branch on whether
         // it folds to itself or to an ASCII character.
         if (const uint32_t noise = ft::FastNoise(c); noise != 0) {
