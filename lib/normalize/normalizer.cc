@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "lib/normalize/fold_block.h"
 #include "lib/normalize/fold_table.h"
 #include "lib/normalize/utf8_decode.h"
 
@@ -150,8 +151,11 @@ inline size_t CopyIdentityHan(const unsigned char* in, size_t m, uint32_t pos,
 //
 // Without offsets the pass keeps checkpoints (FoldCheckpoint). It starts in
 // the state a checkpoint records: after a Han character when `after_han`.
+//
+// With `blocks` (never with kOffsets), runs of three-byte code points go
+// through FoldBlock where it folds them.
 template <bool kSkipNoise, bool kOffsets>
-void FoldPass(std::string_view input, bool after_han, FoldedText* out) {
+void FoldPass(std::string_view input, bool after_han, bool blocks, FoldedText* out) {
   const auto* in = reinterpret_cast<const unsigned char*>(input.data());
   const size_t n = input.size();
   const size_t slack = ft::kMaxExpansionBytes + 32;
@@ -174,7 +178,7 @@ void FoldPass(std::string_view input, bool after_han, FoldedText* out) {
   // last Han character, whose output ended at run_start; it is kNoRun (or
   // more) when anything else came since. The output position stays
   // independent of table look-ups except through (predicted) branches.
-  constexpr uint64_t kNoRun = uint64_t{1} << 40;
+  constexpr uint64_t kNoRun = kNoNoiseRun;
   uint64_t pending = after_han ? 0 : kNoRun;
   size_t run_start = 0;
 
@@ -276,6 +280,20 @@ void FoldPass(std::string_view input, bool after_han, FoldedText* out) {
       const size_t stop =
           std::min({n, i + (limit - o - slack), checkpoint_stop});
       while (i + 4 <= stop) {
+        if (!kOffsets && blocks && i + kFoldBlockReadBytes <= n) {
+          // Blocks may pass the next checkpoint by less than one block: the
+          // outer loop records it where they stop.
+          const size_t room = std::min(n - i - (kFoldBlockReadBytes - kFoldBlockBytes),
+                                       limit - o - (kFoldBlockWriteBytes - kFoldBlockBytes));
+          FoldBlockState state{o, pending, run_start};
+          i += FoldBlocks<kSkipNoise>(in + i, room, next_checkpoint - std::min(next_checkpoint, i),
+                                      t, &state);
+          o = state.out;
+          pending = state.pending;
+          run_start = state.run_start;
+          // What stopped them is not for them: on with the loop below.
+          if (i + 4 > stop) break;
+        }
         // Written where a Han character would go: over an open noise run.
         const size_t han_at =
             kSkipNoise && pending - 1 < kMaxNoiseRun ? run_start : o;
@@ -394,12 +412,13 @@ namespace {
 
 void FoldFrom(std::string_view input, const FoldOptions& options, bool after_han,
               FoldedText* out) {
+  const bool blocks = options.vector_blocks && FoldBlockSupported();
   if (options.skip_noise) {
-    options.offsets ? FoldPass<true, true>(input, after_han, out)
-                    : FoldPass<true, false>(input, after_han, out);
+    options.offsets ? FoldPass<true, true>(input, after_han, false, out)
+                    : FoldPass<true, false>(input, after_han, blocks, out);
   } else {
-    options.offsets ? FoldPass<false, true>(input, after_han, out)
-                    : FoldPass<false, false>(input, after_han, out);
+    options.offsets ? FoldPass<false, true>(input, after_han, false, out)
+                    : FoldPass<false, false>(input, after_han, blocks, out);
   }
 }
 

@@ -79,7 +79,7 @@ struct FoldCheckpoint {
 
 // Input bytes between checkpoints (at least; a checkpoint waits for a noise
 // run to close). FillOffsets refolds about this much around each span.
-inline constexpr uint32_t kCheckpointBytes = 512;
+inline constexpr uint32_t kCheckpointBytes = 256;
 
 // The result of folding one text. Buffers keep their capacity between calls,
 // so a reused FoldedText allocates nothing in steady state.
@@ -109,6 +109,10 @@ struct FoldOptions {
   // folded text and checkpoints, which is all a first look for candidates
   // needs; FillOffsets then maps the few spans that matched.
   bool offsets = true;
+  // Fold Chinese text sixteen code points at a time (fold_block.h) where the
+  // CPU can and the pass keeps no offsets. The result is the same either way;
+  // tests turn it off to compare the two.
+  bool vector_blocks = true;
 };
 
 // Folds `input` (any bytes; invalid UTF-8 becomes U+FFFD, one per maximal

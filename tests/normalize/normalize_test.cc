@@ -9,6 +9,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
+#include "lib/normalize/fold_block.h"
 #include "lib/normalize/normalizer.h"
 
 namespace menshen::internal {
@@ -20,6 +21,16 @@ using Span = std::pair<uint32_t, uint32_t>;
 
 
 bool IsLead(char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; }
+
+// The code points of valid UTF-8 `s`, one string each.
+std::vector<std::string> Utf8Pieces(std::string_view s) {
+  std::vector<std::string> pieces;
+  for (size_t k = 0; k < s.size(); ++k) {
+    if (IsLead(s[k])) pieces.emplace_back();
+    pieces.back() += s[k];
+  }
+  return pieces;
+}
 
 // Length of the valid UTF-8 sequence that starts with `lead`.
 size_t SequenceLength(char lead) {
@@ -447,6 +458,73 @@ TEST(FillOffsetsTest, EqualsAFoldWithOffsets) {
           ASSERT_EQ(lazy.begin[k], full.begin[k]) << "round " << round << " byte " << k;
           ASSERT_EQ(lazy.end[k], full.end[k]) << "round " << round << " byte " << k;
         }
+      }
+    }
+  }
+}
+
+// The vector step (fold_block.h) against the scalar pass, on text shaped like
+// Chinese: mostly Han that folds to itself, with punctuation of every kind the
+// step writes, and the code points that stop it (traditional Han, ASCII,
+// full-width letters, emoji, ignorables, invalid and truncated sequences,
+// noise runs longer than kMaxNoiseRun).
+TEST(FoldBlockTest, EqualsTheScalarPass) {
+  if (!FoldBlockSupported()) GTEST_SKIP() << "this CPU has no AVX-512 VBMI2";
+  const std::vector<std::string> han = Utf8Pieces(
+      "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会"
+      "卖淫毒赌冰网操妈傻逼大麻烦");
+  const std::vector<std::string> punctuation = Utf8Pieces(
+      "，。、：；！？（）《》「」『』【】〈〉“”‘’—～·％＋＝　…‥※〃〇");
+  const std::vector<std::string> stoppers = {
+      "賣", "國", "說", "a", "Z", " ", "1", "*", "hello ", "\n", "ｆ", "Ａ", "０",
+      "😀", "\u200b", "\ufe0f", "の", "𠮷", "\xff", "\x80", "\xe4\xb8", "\xed\xa0\x80",
+      "\xe0\x80\x80", "，，，，，，，，，", "。。。。。。。。"};
+  std::mt19937 rng(2026);
+  FoldedText scalar, vector, with_offsets, window;
+  for (int round = 0; round < 400; ++round) {
+    std::string s;
+    const int n = static_cast<int>(rng() % 3000);
+    const unsigned stop_per_mille = rng() % 80;
+    for (int k = 0; k < n; ++k) {
+      const unsigned r = rng() % 1000;
+      if (r < stop_per_mille) {
+        s += stoppers[rng() % stoppers.size()];
+      } else if (r < stop_per_mille + 120) {
+        s += punctuation[rng() % punctuation.size()];
+      } else {
+        s += han[rng() % han.size()];
+      }
+    }
+    for (bool skip_noise : {true, false}) {
+      FoldOptions options;
+      options.skip_noise = skip_noise;
+      options.offsets = false;
+      options.vector_blocks = false;
+      Fold(s, options, &scalar);
+      options.vector_blocks = true;
+      Fold(s, options, &vector);
+      ASSERT_EQ(vector.text, scalar.text) << "round " << round << " skip_noise " << skip_noise;
+      EXPECT_EQ(vector.invalid_sequences, scalar.invalid_sequences);
+      // Checkpoints may fall elsewhere (blocks pass them by less than a
+      // block), but every one must resume the fold: FillOffsets over the
+      // whole text refolds from each and would fall back on a mismatch.
+      if (s.empty()) continue;
+      ASSERT_FALSE(vector.checkpoints.empty());
+      EXPECT_EQ(vector.checkpoints[0].in, 0u);
+      for (size_t k = 1; k < vector.checkpoints.size(); ++k) {
+        EXPECT_GE(vector.checkpoints[k].in, vector.checkpoints[k - 1].in + kCheckpointBytes);
+      }
+      std::vector<std::pair<uint32_t, uint32_t>> everything = {
+          {0, static_cast<uint32_t>(vector.text.size())}};
+      FillOffsets(s, options, &everything, &vector, &window);
+      ASSERT_FALSE(vector.checkpoints.empty()) << "round " << round << ": fell back";
+      options.offsets = true;
+      Fold(s, options, &with_offsets);
+      ASSERT_EQ(with_offsets.text, vector.text) << "round " << round;
+      ASSERT_EQ(vector.begin.size(), with_offsets.begin.size());
+      for (size_t k = 0; k < vector.text.size(); ++k) {
+        ASSERT_EQ(vector.begin[k], with_offsets.begin[k]) << "round " << round << " byte " << k;
+        ASSERT_EQ(vector.end[k], with_offsets.end[k]) << "round " << round << " byte " << k;
       }
     }
   }

@@ -1,0 +1,58 @@
+// A vector step of the text-only fold for Chinese text: up to sixteen
+// three-byte code points at once, where each is a Han character that folds
+// to itself or punctuation the fold writes from kFastNoise (fold_table.h).
+//
+// The scalar pass (normalizer.cc) pays a branch misprediction at the end of
+// nearly every run of Han characters (about ten characters in real text).
+// The block classifies sixteen code points with table gathers, settles the
+// noise rule with mask arithmetic and writes its output with one compress, so
+// the only data-dependent branch is whether the block is all such code points.
+// Decisions and measurements: docs/normalisation.md.
+#ifndef MENSHEN_LIB_NORMALIZE_FOLD_BLOCK_H_
+#define MENSHEN_LIB_NORMALIZE_FOLD_BLOCK_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace menshen::internal {
+
+// Input bytes a block reads (it folds at most the first kFoldBlockBytes:
+// sixteen code points) and output bytes it may write past its output
+// position.
+inline constexpr size_t kFoldBlockReadBytes = 64;
+inline constexpr size_t kFoldBlockBytes = 48;
+inline constexpr size_t kFoldBlockWriteBytes = 64;
+
+// FoldPass's `pending` when no noise run is open (something other than Han
+// came last); noise code points written since are added to it.
+inline constexpr uint64_t kNoNoiseRun = uint64_t{1} << 40;
+
+// The fold's state that a block carries on: the output position, and the
+// noise rule's `pending` and `run_start` as FoldPass keeps them.
+struct FoldBlockState {
+  size_t out;
+  uint64_t pending;
+  size_t run_start;
+};
+
+// Whether this CPU runs FoldBlock (x86-64 with AVX-512 BW, VBMI and VBMI2).
+bool FoldBlockSupported();
+
+// Folds blocks of in[0..room) for as long as each is whole (kFoldBlockBytes)
+// and starts with code points it has a class for (identity Han, fast-noise
+// punctuation, ASCII but controls), writing them at t + state->out exactly
+// as the scalar pass would; returns the input bytes folded, which end at a
+// code point. It stops at the first code point it has no class for, after
+// the block that reaches `pause` bytes (for the caller's checkpoint), and
+// before a block where a noise run longer than kMaxNoiseRun lies between two
+// Han characters (rare: the scalar pass keeps it).
+// in[0..room + kFoldBlockReadBytes - kFoldBlockBytes) must be readable and
+// t[out..out + room + kFoldBlockWriteBytes - kFoldBlockBytes) writable. Only
+// where FoldBlockSupported().
+template <bool kSkipNoise>
+size_t FoldBlocks(const unsigned char* in, size_t room, size_t pause, char* t,
+                  FoldBlockState* state);
+
+}  // namespace menshen::internal
+
+#endif  // MENSHEN_LIB_NORMALIZE_FOLD_BLOCK_H_
