@@ -90,12 +90,13 @@ bool IsNonAsciiLatinLetter(char32_t cp) {
 }  // namespace
 
 // Counts position by position rather than sequence by sequence: an ASCII
-// letter; a lead byte E5..E9 with two continuation bytes after it (a Han
-// character of U+5000..U+9FFF, most of Chinese text); any other lead byte
-// that starts a valid sequence. That is the same count, because a valid
-// sequence holds only continuation bytes after its lead and an invalid one
-// counts nothing either way; and it lets sixteen positions be classified at
-// once, with only the rare other lead bytes decoded one by one.
+// letter; a lead byte E4..E9 (not E4 B7) with two continuation bytes after
+// it (a Han character of U+4000..U+9FFF but U+4DC0..U+4DFF, most of Chinese
+// text); any other lead byte that starts a valid sequence. That is the same
+// count, because a valid sequence holds only continuation bytes after its
+// lead and an invalid one counts nothing either way; and it lets sixteen
+// positions be classified at once, with per-byte counters summed every 255
+// rounds, and only the rare other lead bytes decoded one by one.
 void CountScripts(std::string_view text, ScriptCounts* counts) {
   size_t han = 0;
   size_t latin = 0;
@@ -113,25 +114,47 @@ void CountScripts(std::string_view text, ScriptCounts* counts) {
     return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
   };
   auto bytes = [](int b) { return _mm_set1_epi8(static_cast<char>(b)); };
+  // Per-byte counters (a match subtracts -1), summed before they can wrap.
+  const __m128i zero = _mm_setzero_si128();
+  __m128i han_counts = zero;
+  __m128i latin_counts = zero;
+  auto flush = [&] {
+    const __m128i h = _mm_sad_epu8(han_counts, zero);
+    const __m128i l = _mm_sad_epu8(latin_counts, zero);
+    han += static_cast<size_t>(_mm_cvtsi128_si32(h)) +
+           static_cast<size_t>(_mm_cvtsi128_si32(_mm_unpackhi_epi64(h, h)));
+    latin += static_cast<size_t>(_mm_cvtsi128_si32(l)) +
+             static_cast<size_t>(_mm_cvtsi128_si32(_mm_unpackhi_epi64(l, l)));
+    han_counts = latin_counts = zero;
+  };
   // Signed byte compares: 0x80..0xBF are -128..-65, 0xE5..0xE9 are -27..-23.
-  for (; i + 18 <= text.size(); i += 16) {
+  for (int rounds = 0; i + 18 <= text.size(); i += 16) {
     const __m128i v = load(i);
     const __m128i lower = _mm_or_si128(v, bytes(0x20));
-    const int letters = _mm_movemask_epi8(
-        _mm_and_si128(_mm_cmpgt_epi8(lower, bytes('a' - 1)), _mm_cmplt_epi8(lower, bytes('z' + 1))));
+    const __m128i letters =
+        _mm_and_si128(_mm_cmpgt_epi8(lower, bytes('a' - 1)), _mm_cmplt_epi8(lower, bytes('z' + 1)));
     const int continuation = _mm_movemask_epi8(_mm_cmplt_epi8(v, bytes(0xC0)));
     const int leads = _mm_movemask_epi8(v) & ~continuation;
-    const __m128i han_lead =
-        _mm_and_si128(_mm_cmpgt_epi8(v, bytes(0xE4)), _mm_cmplt_epi8(v, bytes(0xEA)));
-    const __m128i followed = _mm_and_si128(_mm_cmplt_epi8(load(i + 1), bytes(0xC0)),
+    const __m128i second = load(i + 1);
+    // E5..E9, or E4 but for U+4DC0..U+4DFF (E4 B7 xx, the Yijing hexagrams).
+    const __m128i han_lead = _mm_or_si128(
+        _mm_and_si128(_mm_cmpgt_epi8(v, bytes(0xE4)), _mm_cmplt_epi8(v, bytes(0xEA))),
+        _mm_andnot_si128(_mm_cmpeq_epi8(second, bytes(0xB7)), _mm_cmpeq_epi8(v, bytes(0xE4))));
+    const __m128i followed = _mm_and_si128(_mm_cmplt_epi8(second, bytes(0xC0)),
                                            _mm_cmplt_epi8(load(i + 2), bytes(0xC0)));
-    const int plain_han = _mm_movemask_epi8(_mm_and_si128(han_lead, followed));
-    han += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(plain_han)));
-    latin += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(letters)));
-    for (unsigned other = static_cast<unsigned>(leads & ~plain_han); other != 0; other &= other - 1) {
+    const __m128i plain_han = _mm_and_si128(han_lead, followed);
+    han_counts = _mm_sub_epi8(han_counts, plain_han);
+    latin_counts = _mm_sub_epi8(latin_counts, letters);
+    if (++rounds == 255) {
+      flush();
+      rounds = 0;
+    }
+    for (unsigned other = static_cast<unsigned>(leads & ~_mm_movemask_epi8(plain_han)); other != 0;
+         other &= other - 1) {
       count_sequence(i + static_cast<size_t>(__builtin_ctz(other)));
     }
   }
+  flush();
 #endif
   for (; i < text.size(); ++i) {
     const unsigned char b = static_cast<unsigned char>(text[i]);

@@ -1084,15 +1084,19 @@ TEST(CountScripts, LettersAndHan) {
 
 // Sixteen positions at a time equals reading the text one sequence at a time
 // (each sequence counted alone, too short for the vector path), on random
-// mixes of ASCII, Han, other scripts and invalid bytes, at every alignment.
+// mixes of ASCII, Han (and the hexagrams beside it), other scripts and
+// invalid bytes, at every alignment.
 TEST(CountScripts, EqualsSequenceBySequence) {
   static const std::vector<std::string> pieces = {
       "a", "Z", " ", "7", "卖", "淫", "，", "é", "Ａ", "㐀", "𠮷", "の", "ж",
-      "\xe5\x80", "\xe5", "\x80", "\xff", "\xed\xa0\x80", "\xc3", "\xe9\xbf\xbf"};
+      "\xe5\x80", "\xe5", "\x80", "\xff", "\xed\xa0\x80", "\xc3", "\xe9\xbf\xbf",
+      "一", "䶵", "䷀", "\xe4\xb7", "\xe4\xb8"};
   std::mt19937 rng(7);
   for (int round = 0; round < 2000; ++round) {
     std::string s;
-    for (int k = 0, n = static_cast<int>(rng() % 80); k < n; ++k) {
+    // Some texts long enough for the per-byte counters to be summed midway.
+    const int pieces_in_text = static_cast<int>(round % 50 == 0 ? 4000 : rng() % 80);
+    for (int k = 0, n = pieces_in_text; k < n; ++k) {
       s += pieces[rng() % pieces.size()];
     }
     ScriptCounts whole = CountsOf(s);
@@ -1106,6 +1110,18 @@ TEST(CountScripts, EqualsSequenceBySequence) {
     ASSERT_EQ(whole.han, parts.han) << "round " << round;
     ASSERT_EQ(whole.latin, parts.latin) << "round " << round;
   }
+}
+
+// A letter at every position: each per-byte counter counts every round.
+TEST(CountScripts, LongRunsOfOneScript) {
+  ScriptCounts letters;
+  CountScripts(std::string(10000, 'a'), &letters);
+  EXPECT_EQ(letters.latin, 10000u);
+  std::string han;
+  for (int k = 0; k < 5000; ++k) han += "卖";
+  ScriptCounts counted;
+  CountScripts(han, &counted);
+  EXPECT_EQ(counted.han, 5000u);
 }
 
 }  // namespace
