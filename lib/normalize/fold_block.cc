@@ -97,24 +97,24 @@ struct AsciiTable {
   ByteVector high;  // U+0040..007F
 };
 constexpr uint8_t kAsciiWord = 0x80;
-const AsciiTable& AsciiClasses() {
-  static const AsciiTable table = [] {
-    AsciiTable t{};
-    for (uint32_t c = 0; c < 0x80; ++c) {
-      const uint32_t en = ft::Lookup(c);
-      uint32_t folded = 0;
-      if (ft::ModeOf(en) == ft::kModeIdentity) folded = c;
-      if (ft::ModeOf(en) == ft::kModeSingle) folded = en & ft::kValueMask;
-      if (folded == 0 || folded >= 0x80) continue;
-      uint8_t entry = 0;
-      if (ft::ClassOf(en) == ft::kClassNoise) entry = static_cast<uint8_t>(folded);
-      if (ft::ClassOf(en) == ft::kClassWord) entry = static_cast<uint8_t>(kAsciiWord | folded);
-      (c < 0x40 ? t.low : t.high).bytes[c & 0x3F] = entry;
-    }
-    return t;
-  }();
-  return table;
+AsciiTable BuildAsciiClasses() {
+  AsciiTable t{};
+  for (uint32_t c = 0; c < 0x80; ++c) {
+    const uint32_t en = ft::Lookup(c);
+    uint32_t folded = 0;
+    if (ft::ModeOf(en) == ft::kModeIdentity) folded = c;
+    if (ft::ModeOf(en) == ft::kModeSingle) folded = en & ft::kValueMask;
+    if (folded == 0 || folded >= 0x80) continue;
+    uint8_t entry = 0;
+    if (ft::ClassOf(en) == ft::kClassNoise) entry = static_cast<uint8_t>(folded);
+    if (ft::ClassOf(en) == ft::kClassWord) entry = static_cast<uint8_t>(kAsciiWord | folded);
+    (c < 0x40 ? t.low : t.high).bytes[c & 0x3F] = entry;
+  }
+  return t;
 }
+// Built when the library loads (the fold table it reads is constant data),
+// so that a fold pays no guard for it.
+const AsciiTable kAsciiClasses = BuildAsciiClasses();
 
 // The tables Classify looks up by byte permutes, 64 entries each: ASCII, and
 // the parts of kFastNoise where Chinese text has nearly all its punctuation.
@@ -136,9 +136,8 @@ MENSHEN_AVX512_TARGET inline __m512i NoiseTableAt(uint32_t cp) {
 }
 
 MENSHEN_AVX512_TARGET inline Tables LoadTables() {
-  const AsciiTable& ascii = AsciiClasses();
-  return Tables{Load(ascii.low),        Load(ascii.high),       NoiseTableAt(0x2000),
-                NoiseTableAt(0x3000), NoiseTableAt(0xFF00), NoiseTableAt(0xFF40)};
+  return Tables{Load(kAsciiClasses.low), Load(kAsciiClasses.high), NoiseTableAt(0x2000),
+                NoiseTableAt(0x3000),    NoiseTableAt(0xFF00),     NoiseTableAt(0xFF40)};
 }
 
 // A block's first sixteen code points. Lane k of `w` holds the first three

@@ -140,16 +140,34 @@ void CountScripts(std::string_view text, ScriptCounts* counts) {
     const __m128i han_lead = _mm_or_si128(
         _mm_and_si128(_mm_cmpgt_epi8(v, bytes(0xE4)), _mm_cmplt_epi8(v, bytes(0xEA))),
         _mm_andnot_si128(_mm_cmpeq_epi8(second, bytes(0xB7)), _mm_cmpeq_epi8(v, bytes(0xE4))));
+    const __m128i third = load(i + 2);
     const __m128i followed = _mm_and_si128(_mm_cmplt_epi8(second, bytes(0xC0)),
-                                           _mm_cmplt_epi8(load(i + 2), bytes(0xC0)));
+                                           _mm_cmplt_epi8(third, bytes(0xC0)));
     const __m128i plain_han = _mm_and_si128(han_lead, followed);
+    // The punctuation of Chinese text counts as neither script: U+2000..2FFF
+    // (E2), U+3000..33FF (E3 80..8F), U+FF00..FF7F (EF BC, EF BD) but for the
+    // full-width letters (EF BC A1..BA, EF BD 81..9A).
+    auto within = [&](__m128i x, int first, int last) {
+      return _mm_and_si128(_mm_cmpgt_epi8(x, bytes(first - 1)), _mm_cmplt_epi8(x, bytes(last + 1)));
+    };
+    const __m128i fullwidth_letter = _mm_or_si128(
+        _mm_and_si128(_mm_cmpeq_epi8(second, bytes(0xBC)), within(third, 0xA1, 0xBA)),
+        _mm_and_si128(_mm_cmpeq_epi8(second, bytes(0xBD)), within(third, 0x81, 0x9A)));
+    const __m128i fullwidth = _mm_andnot_si128(
+        fullwidth_letter,
+        _mm_and_si128(_mm_cmpeq_epi8(v, bytes(0xEF)), within(second, 0xBC, 0xBD)));
+    const __m128i neither = _mm_and_si128(
+        followed,
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, bytes(0xE2)), fullwidth),
+                     _mm_and_si128(_mm_cmpeq_epi8(v, bytes(0xE3)), _mm_cmplt_epi8(second, bytes(0x90)))));
     han_counts = _mm_sub_epi8(han_counts, plain_han);
     latin_counts = _mm_sub_epi8(latin_counts, letters);
     if (++rounds == 255) {
       flush();
       rounds = 0;
     }
-    for (unsigned other = static_cast<unsigned>(leads & ~_mm_movemask_epi8(plain_han)); other != 0;
+    const int counted = _mm_movemask_epi8(_mm_or_si128(plain_han, neither));
+    for (unsigned other = static_cast<unsigned>(leads & ~counted); other != 0;
          other &= other - 1) {
       count_sequence(i + static_cast<size_t>(__builtin_ctz(other)));
     }

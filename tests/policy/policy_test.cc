@@ -1084,13 +1084,15 @@ TEST(CountScripts, LettersAndHan) {
 
 // Sixteen positions at a time equals reading the text one sequence at a time
 // (each sequence counted alone, too short for the vector path), on random
-// mixes of ASCII, Han (and the hexagrams beside it), other scripts and
-// invalid bytes, at every alignment.
+// mixes of ASCII, Han (and the hexagrams beside it), punctuation and the
+// full-width letters beside it, other scripts and invalid bytes, at every
+// alignment.
 TEST(CountScripts, EqualsSequenceBySequence) {
   static const std::vector<std::string> pieces = {
       "a", "Z", " ", "7", "卖", "淫", "，", "é", "Ａ", "㐀", "𠮷", "の", "ж",
       "\xe5\x80", "\xe5", "\x80", "\xff", "\xed\xa0\x80", "\xc3", "\xe9\xbf\xbf",
-      "一", "䶵", "䷀", "\xe4\xb7", "\xe4\xb8"};
+      "一", "䶵", "䷀", "\xe4\xb7", "\xe4\xb8", "。", "〇", "—", "＠", "Ｚ", "［", "｀", "ａ",
+      "ｚ", "｛", "\xef\xbc", "\xe2\x80"};
   std::mt19937 rng(7);
   for (int round = 0; round < 2000; ++round) {
     std::string s;
