@@ -260,8 +260,10 @@ inline bool HasLongRun(uint32_t runs) {
 }
 
 template <bool kSkipNoise>
-MENSHEN_AVX512_TARGET size_t FoldBlocksAvx512(const unsigned char* in, size_t room, size_t pause,
+MENSHEN_AVX512_TARGET size_t FoldBlocksAvx512(const unsigned char* input, size_t from, size_t room,
                                               char* t, FoldBlockState* state) {
+  const unsigned char* in = input + from;
+  size_t next_checkpoint = state->next_checkpoint;
   size_t out = state->out;
   uint64_t pending = state->pending;
   size_t run_start = state->run_start;
@@ -337,20 +339,29 @@ MENSHEN_AVX512_TARGET size_t FoldBlocksAvx512(const unsigned char* in, size_t ro
     const size_t advance = _tzcnt_u64(_pdep_u64(uint64_t{1} << count, c.lead));
     p += advance;
     // Mostly ASCII (Latin text) is the scalar pass's, sixteen bytes a step.
-    if (count != 16 || p >= pause || advance < 24 || !more) break;
+    if (count != 16 || advance < 24 || !more) break;
+    // A checkpoint where the scalar pass would keep one: the first point due
+    // with no noise run open.
+    if (from + p >= next_checkpoint && (!kSkipNoise || pending == 0 || pending > kMaxNoiseRun)) {
+      state->checkpoints->push_back(FoldCheckpoint{static_cast<uint32_t>(from + p),
+                                                   static_cast<uint32_t>(out),
+                                                   kSkipNoise && pending == 0});
+      next_checkpoint = from + p + kCheckpointBytes;
+    }
   }
   state->out = out;
   state->pending = pending;
   state->run_start = run_start;
+  state->next_checkpoint = next_checkpoint;
   return p;
 }
 
 }  // namespace
 
 template <bool kSkipNoise>
-size_t FoldBlocks(const unsigned char* in, size_t room, size_t pause, char* t,
+size_t FoldBlocks(const unsigned char* input, size_t from, size_t room, char* t,
                   FoldBlockState* state) {
-  return FoldBlocksAvx512<kSkipNoise>(in, room, pause, t, state);
+  return FoldBlocksAvx512<kSkipNoise>(input, from, room, t, state);
 }
 
 #else  // not x86-64

@@ -13,6 +13,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
+
+#include "lib/normalize/normalizer.h"
 
 namespace menshen::internal {
 
@@ -27,30 +30,34 @@ inline constexpr size_t kFoldBlockWriteBytes = 64;
 // came last); noise code points written since are added to it.
 inline constexpr uint64_t kNoNoiseRun = uint64_t{1} << 40;
 
-// The fold's state that a block carries on: the output position, and the
-// noise rule's `pending` and `run_start` as FoldPass keeps them.
+// The fold's state that blocks carry on: the output position, the noise
+// rule's `pending` and `run_start` as FoldPass keeps them, and its
+// checkpoints: the next is due at input byte `next_checkpoint`.
 struct FoldBlockState {
   size_t out;
   uint64_t pending;
   size_t run_start;
+  size_t next_checkpoint;
+  std::vector<FoldCheckpoint>* checkpoints;
 };
 
 // Whether this CPU runs FoldBlock (x86-64 with AVX-512 BW, VBMI and VBMI2).
 bool FoldBlockSupported();
 
-// Folds blocks of in[0..room) for as long as each is whole (kFoldBlockBytes)
-// and starts with code points it has a class for (identity Han, fast-noise
-// punctuation, ASCII but controls), writing them at t + state->out exactly
-// as the scalar pass would; returns the input bytes folded, which end at a
-// code point. It stops at the first code point it has no class for, after
-// the block that reaches `pause` bytes (for the caller's checkpoint), and
-// before a block where a noise run longer than kMaxNoiseRun lies between two
-// Han characters (rare: the scalar pass keeps it).
-// in[0..room + kFoldBlockReadBytes - kFoldBlockBytes) must be readable and
-// t[out..out + room + kFoldBlockWriteBytes - kFoldBlockBytes) writable. Only
-// where FoldBlockSupported().
+// Folds blocks of input[from..from + room) for as long as each is whole
+// (kFoldBlockBytes) and starts with code points it has a class for (identity
+// Han, fast-noise punctuation, ASCII but controls), writing them at
+// t + state->out exactly as the scalar pass would, and keeping checkpoints
+// as it does (between blocks, at the first one due with no noise run open).
+// Returns the input bytes folded, which end at a code point. It stops at the
+// first code point it has no class for, after a block of mostly ASCII (the
+// scalar pass folds that faster), and before a block where a noise run longer
+// than kMaxNoiseRun lies between two Han characters (rare: the scalar pass
+// keeps it). input[from..from + room + kFoldBlockReadBytes - kFoldBlockBytes)
+// must be readable and t[out..out + room + kFoldBlockWriteBytes -
+// kFoldBlockBytes) writable. Only where FoldBlockSupported().
 template <bool kSkipNoise>
-size_t FoldBlocks(const unsigned char* in, size_t room, size_t pause, char* t,
+size_t FoldBlocks(const unsigned char* input, size_t from, size_t room, char* t,
                   FoldBlockState* state);
 
 }  // namespace menshen::internal

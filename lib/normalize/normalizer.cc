@@ -281,16 +281,14 @@ void FoldPass(std::string_view input, bool after_han, bool blocks, FoldedText* o
           std::min({n, i + (limit - o - slack), checkpoint_stop});
       while (i + 4 <= stop) {
         if (!kOffsets && blocks && i + kFoldBlockReadBytes <= n) {
-          // Blocks may pass the next checkpoint by less than one block: the
-          // outer loop records it where they stop.
           const size_t room = std::min(n - i - (kFoldBlockReadBytes - kFoldBlockBytes),
                                        limit - o - (kFoldBlockWriteBytes - kFoldBlockBytes));
-          FoldBlockState state{o, pending, run_start};
-          i += FoldBlocks<kSkipNoise>(in + i, room, next_checkpoint - std::min(next_checkpoint, i),
-                                      t, &state);
+          FoldBlockState state{o, pending, run_start, next_checkpoint, &out->checkpoints};
+          i += FoldBlocks<kSkipNoise>(in, i, room, t, &state);
           o = state.out;
           pending = state.pending;
           run_start = state.run_start;
+          next_checkpoint = state.next_checkpoint;
           // What stopped them is not for them: on with the loop below.
           if (i + 4 > stop) break;
         }
