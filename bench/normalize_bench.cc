@@ -3,6 +3,8 @@
 //
 //   BM_Fold          the whole corpus in one call, reused FoldedText
 //   BM_FoldTextOnly  the same without the offset map (the engine's first pass)
+//   BM_FoldTextOnlyScalar  the same on the scalar pass alone, as on a CPU
+//                    without AVX-512 (no FoldBlocks, fold_block.h)
 //   BM_FoldExact     the same without noise skipping (terms flagged `exact`)
 //   BM_FoldPrompts   one call per 2 KB prompt, as a server folds requests
 //   BM_Copy          memcpy of the corpus: the floor any pass is measured on
@@ -41,12 +43,13 @@ const std::string* CorpusOrSkip(benchmark::State& state, CorpusKind kind) {
 }
 
 void FoldCorpus(benchmark::State& state, CorpusKind kind, bool skip_noise,
-                bool offsets = true) {
+                bool offsets = true, bool vector_blocks = true) {
   const std::string* text = CorpusOrSkip(state, kind);
   if (text == nullptr) return;
   FoldOptions options;
   options.skip_noise = skip_noise;
   options.offsets = offsets;
+  options.vector_blocks = vector_blocks;
   FoldedText out;
   for (auto _ : state) {
     Fold(*text, options, &out);
@@ -64,6 +67,10 @@ void BM_Fold(benchmark::State& state, CorpusKind kind) {
 
 void BM_FoldTextOnly(benchmark::State& state, CorpusKind kind) {
   FoldCorpus(state, kind, /*skip_noise=*/true, /*offsets=*/false);
+}
+
+void BM_FoldTextOnlyScalar(benchmark::State& state, CorpusKind kind) {
+  FoldCorpus(state, kind, /*skip_noise=*/true, /*offsets=*/false, /*vector_blocks=*/false);
 }
 
 void BM_FoldExact(benchmark::State& state, CorpusKind kind) {
@@ -128,6 +135,9 @@ BENCHMARK_CAPTURE(BM_Fold, mixed, CorpusKind::kMixed);
 BENCHMARK_CAPTURE(BM_FoldTextOnly, zh, CorpusKind::kZh);
 BENCHMARK_CAPTURE(BM_FoldTextOnly, en, CorpusKind::kEn);
 BENCHMARK_CAPTURE(BM_FoldTextOnly, mixed, CorpusKind::kMixed);
+BENCHMARK_CAPTURE(BM_FoldTextOnlyScalar, zh, CorpusKind::kZh);
+BENCHMARK_CAPTURE(BM_FoldTextOnlyScalar, en, CorpusKind::kEn);
+BENCHMARK_CAPTURE(BM_FoldTextOnlyScalar, mixed, CorpusKind::kMixed);
 BENCHMARK_CAPTURE(BM_FoldExact, zh, CorpusKind::kZh);
 BENCHMARK_CAPTURE(BM_FoldExact, en, CorpusKind::kEn);
 BENCHMARK_CAPTURE(BM_FoldExact, mixed, CorpusKind::kMixed);
