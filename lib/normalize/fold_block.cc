@@ -116,6 +116,23 @@ AsciiTable BuildAsciiClasses() {
 // so that a fold pays no guard for it.
 const AsciiTable kAsciiClasses = BuildAsciiClasses();
 
+// U+2026 … folds to three full stops, each noise: a block writes the three
+// and counts them as three code points of a noise run. Checked against the
+// fold table when the library loads; a code point no lane can hold when the
+// table says otherwise.
+uint32_t EllipsisIfThreeStops() {
+  constexpr uint32_t kEllipsis = 0x2026;
+  const uint32_t en = ft::Lookup(kEllipsis);
+  if (ft::ModeOf(en) != ft::kModeExpansion) return ~0u;
+  const uint32_t* item = ft::kPool + (en & ft::kValueMask);
+  if (item[0] != 3) return ~0u;
+  for (int k = 1; k <= 3; ++k) {
+    if (item[k] != (uint32_t{'.'} | (uint32_t{ft::kClassNoise} << ft::kClassShift))) return ~0u;
+  }
+  return kEllipsis;
+}
+const uint32_t kEllipsisThreeStops = EllipsisIfThreeStops();
+
 // The tables Classify looks up by byte permutes, 64 entries each: ASCII, and
 // the parts of kFastNoise where Chinese text has nearly all its punctuation.
 // The rest of kFastNoise is left to the scalar pass.
@@ -126,6 +143,7 @@ struct Tables {
   __m512i cjk;         // U+3000..303F
   __m512i fullwidth;   // U+FF00..FF3F
   __m512i halfwidth;   // U+FF40..FF7F
+  __m512i ellipsis;    // kEllipsisThreeStops in every lane
 };
 
 MENSHEN_AVX512_TARGET inline __m512i NoiseTableAt(uint32_t cp) {
@@ -137,7 +155,8 @@ MENSHEN_AVX512_TARGET inline __m512i NoiseTableAt(uint32_t cp) {
 
 MENSHEN_AVX512_TARGET inline Tables LoadTables() {
   return Tables{Load(kAsciiClasses.low), Load(kAsciiClasses.high), NoiseTableAt(0x2000),
-                NoiseTableAt(0x3000),    NoiseTableAt(0xFF00),     NoiseTableAt(0xFF40)};
+                NoiseTableAt(0x3000),    NoiseTableAt(0xFF00),     NoiseTableAt(0xFF40),
+                _mm512_set1_epi32(static_cast<int>(kEllipsisThreeStops))};
 }
 
 // A block's first sixteen code points. Lane k of `w` holds the first three
@@ -153,6 +172,7 @@ struct BlockClasses {
   uint32_t noise;
   uint32_t word;
   uint32_t wide;
+  uint32_t ellipsis;  // noise lanes that count as three code points (…)
 };
 
 MENSHEN_AVX512_TARGET inline BlockClasses Classify(const unsigned char* in, const Tables& tables) {
@@ -217,14 +237,17 @@ MENSHEN_AVX512_TARGET inline BlockClasses Classify(const unsigned char* in, cons
   const __mmask16 any = _mm512_test_epi32_mask(entry, entry);
   const __mmask16 word = ascii & _mm512_test_epi32_mask(entry, u32<kAsciiWord>());
   const __mmask16 same3 = three & _mm512_cmpeq_epi32_mask(entry, u32<ft::kFastNoiseSame>());
-  const __mmask16 wide = han | same3;
-  const __m512i out = _mm512_mask_mov_epi32(_mm512_and_si512(entry, u32<0x7F>()), wide, w);
+  const __mmask16 ellipsis = three & _mm512_cmpeq_epi32_mask(cp, tables.ellipsis);
+  const __mmask16 wide = han | same3 | ellipsis;
+  __m512i out = _mm512_mask_mov_epi32(_mm512_and_si512(entry, u32<0x7F>()), wide, w);
+  out = _mm512_mask_mov_epi32(out, ellipsis, u32<0x2E2E2E>());
   return BlockClasses{out,
                       lead,
                       static_cast<uint32_t>(han),
-                      static_cast<uint32_t>(any & ~word),
+                      static_cast<uint32_t>((any & ~word) | ellipsis),
                       static_cast<uint32_t>(word),
-                      static_cast<uint32_t>(wide)};
+                      static_cast<uint32_t>(wide),
+                      static_cast<uint32_t>(ellipsis)};
 }
 
 // Bits 0..15 of x in reverse order.
@@ -251,12 +274,31 @@ inline uint32_t RunsAfter(uint32_t runs, uint32_t after) {
 }
 
 // Whether `runs` has more than kMaxNoiseRun consecutive ones.
-inline bool HasLongRun(uint32_t runs) {
+inline bool HasLongRun(uint64_t runs) {
   static_assert(kMaxNoiseRun == 8);
-  const uint32_t two = runs & (runs >> 1);
-  const uint32_t four = two & (two >> 2);
-  const uint32_t eight = four & (four >> 4);
+  const uint64_t two = runs & (runs >> 1);
+  const uint64_t four = two & (two >> 2);
+  const uint64_t eight = four & (four >> 4);
   return (eight & (runs >> 8)) != 0;
+}
+
+// Lane k of a 16-bit mask to bit 3k, and to bits 3k..3k+2 when k is in `e`.
+MENSHEN_AVX512_TARGET inline uint64_t ThreeBitLanes(uint32_t lanes, uint32_t e) {
+  constexpr uint64_t kThreeBitLanes = 0x249249249249;
+  return _pdep_u64(lanes, kThreeBitLanes) | _pdep_u64(lanes & e, kThreeBitLanes) * 6;
+}
+
+// Whether a run of noise lanes in `runs` is longer than kMaxNoiseRun code
+// points, counting each lane of `e` as three: the lanes are laid out with
+// one bit each, or three for `e`, and runs counted there.
+MENSHEN_AVX512_TARGET inline bool HasLongRun(uint32_t runs, uint32_t e) {
+  if ((runs & e) == 0) return HasLongRun(uint64_t{runs});
+  return HasLongRun(_pext_u64(ThreeBitLanes(runs, e), ThreeBitLanes(0xFFFF, e)));
+}
+
+// Noise code points in the lanes of `lanes`, each lane of `e` three.
+inline uint64_t NoiseCount(uint32_t lanes, uint32_t e) {
+  return static_cast<uint64_t>(__builtin_popcount(lanes) + 2 * __builtin_popcount(lanes & e));
 }
 
 template <bool kSkipNoise>
@@ -286,6 +328,7 @@ MENSHEN_AVX512_TARGET size_t FoldBlocksAvx512(const unsigned char* input, size_t
     const uint32_t h = c.han & prefix;
     const uint32_t n = c.noise & prefix;
     const uint32_t stops = (c.han | c.word) & prefix;  // what ends a noise run
+    const uint32_t e = c.ellipsis & prefix;
 
     // The noise rule, for the code points as bits: a run of noise between two
     // Han characters is dropped. A run before the block's first other code
@@ -295,7 +338,7 @@ MENSHEN_AVX512_TARGET size_t FoldBlocksAvx512(const unsigned char* input, size_t
     if (kSkipNoise && stops != 0) {
       const int first = __builtin_ctz(stops);
       dropped = RunsAfter(n, h) & Reverse16(RunsAfter(Reverse16(n), Reverse16(h)));
-      if (HasLongRun(dropped)) break;  // kept as text: rare, left to the scalar pass
+      if (HasLongRun(dropped, e)) break;  // kept as text: rare, left to the scalar pass
       if (((h >> first) & 1) != 0) leading = (1u << first) - 1;
     }
 
@@ -309,26 +352,25 @@ MENSHEN_AVX512_TARGET size_t FoldBlocksAvx512(const unsigned char* input, size_t
     // The run before the block's first Han character continues the state's:
     // dropped with it when it is short enough. Unsigned: no run open (pending
     // 0 and no leading noise, or kNoNoiseRun) is out of range, as in FoldPass.
-    const int leading_count = __builtin_popcount(leading);
     const bool starts_at_han = kSkipNoise & ((leading != 0) | ((h & 1) != 0));
-    const bool rewind = starts_at_han &
-                        (pending + static_cast<uint64_t>(leading_count) - 1 < kMaxNoiseRun);
+    const bool rewind = starts_at_han & (pending + NoiseCount(leading, e) - 1 < kMaxNoiseRun);
     const size_t at = rewind ? run_start : out;
     const uint64_t keep =
-        rewind ? keep_all & ~_bzhi_u64(~uint64_t{0}, 4 * static_cast<unsigned>(leading_count))
+        rewind ? keep_all & ~_bzhi_u64(~uint64_t{0}, 4 * static_cast<unsigned>(
+                                                         __builtin_popcount(leading)))
                : keep_all;
     _mm512_storeu_si512(t + at, _mm512_maskz_compress_epi8(keep, c.out));
     out = at + static_cast<size_t>(__builtin_popcountll(keep));
     if (kSkipNoise) {
       if (stops == 0) {
-        pending += static_cast<uint64_t>(count);
+        pending += NoiseCount(prefix, e);
       } else {
         const int last = 31 - __builtin_clz(stops);
         if (((h >> last) & 1) != 0) {
           const uint64_t through_last =
               last == 15 ? ~uint64_t{0} : (uint64_t{1} << (4 * (last + 1))) - 1;
           run_start = at + static_cast<size_t>(__builtin_popcountll(keep & through_last));
-          pending = static_cast<uint64_t>(count - 1 - last);
+          pending = NoiseCount(prefix & ~((2u << last) - 1), e);
         } else {
           pending = kNoNoiseRun;
         }

@@ -467,7 +467,7 @@ TEST(FillOffsetsTest, EqualsAFoldWithOffsets) {
 // Chinese: mostly Han that folds to itself, with punctuation of every kind the
 // step writes, and the code points that stop it (traditional Han, ASCII,
 // full-width letters, emoji, ignorables, invalid and truncated sequences,
-// noise runs longer than kMaxNoiseRun).
+// noise runs longer than kMaxNoiseRun), then text that is half noise.
 TEST(FoldBlockTest, EqualsTheScalarPass) {
   if (!FoldBlockSupported()) GTEST_SKIP() << "this CPU has no AVX-512 VBMI2";
   const std::vector<std::string> han = Utf8Pieces(
@@ -481,16 +481,21 @@ TEST(FoldBlockTest, EqualsTheScalarPass) {
       "\xe0\x80\x80", "，，，，，，，，，", "。。。。。。。。"};
   std::mt19937 rng(2026);
   FoldedText scalar, vector, with_offsets, window;
-  for (int round = 0; round < 400; ++round) {
+  // The later rounds are half noise, much of it … (three code points of a
+  // noise run each), so that runs near kMaxNoiseRun are common.
+  const std::vector<std::string> dense_noise = Utf8Pieces("…………，。 ·");
+  for (int round = 0; round < 600; ++round) {
     std::string s;
     const int n = static_cast<int>(rng() % 3000);
-    const unsigned stop_per_mille = rng() % 80;
+    const unsigned stop_per_mille = round < 400 ? rng() % 80 : 0;
+    const unsigned noise_per_mille = round < 400 ? 120 : 500;
     for (int k = 0; k < n; ++k) {
       const unsigned r = rng() % 1000;
       if (r < stop_per_mille) {
         s += stoppers[rng() % stoppers.size()];
-      } else if (r < stop_per_mille + 120) {
-        s += punctuation[rng() % punctuation.size()];
+      } else if (r < stop_per_mille + noise_per_mille) {
+        s += round < 400 ? punctuation[rng() % punctuation.size()]
+                         : dense_noise[rng() % dense_noise.size()];
       } else {
         s += han[rng() % han.size()];
       }
