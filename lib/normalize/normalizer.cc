@@ -253,14 +253,21 @@ void FoldPass(std::string_view input, bool after_han, bool blocks, FoldedText* o
     const unsigned b0 = in[i];
     if (b0 < 0x80) {
       if (!kSkipNoise || pending > kMaxNoiseRun) {
-        // No noise run open and ASCII has no Han: fold a stretch 1:1 (up to
-        // the next checkpoint, which is beyond i: the state is clean here).
-        // Without offsets b and e are null: no pointer may be formed from them.
-        const size_t m = std::min({n - i, limit - o, next_checkpoint - i});
-        const size_t k = FoldAscii<kOffsets>(in + i, m,
+        // No noise run open and ASCII has no Han: fold a stretch 1:1. The
+        // state stays clean through it, so every byte is a point the pass
+        // could resume from: the checkpoints due inside it (the next is
+        // beyond i, or the loop's top would have kept it here) are added
+        // after it. Without offsets b and e are null: no pointer may be
+        // formed from them.
+        const size_t k = FoldAscii<kOffsets>(in + i, std::min(n - i, limit - o),
                                              static_cast<uint32_t>(i), t + o,
                                              kOffsets ? b + o : nullptr,
                                              kOffsets ? e + o : nullptr);
+        for (; !kOffsets && next_checkpoint < i + k; next_checkpoint += kCheckpointBytes) {
+          out->checkpoints.push_back(
+              FoldCheckpoint{static_cast<uint32_t>(next_checkpoint),
+                             static_cast<uint32_t>(o + (next_checkpoint - i)), false});
+        }
         i += k;
         o += k;
       } else {
