@@ -306,6 +306,8 @@ MENSHEN_AVX512_TARGET size_t FoldBlocksAvx512(const unsigned char* input, size_t
                                               char* t, FoldBlockState* state) {
   const unsigned char* in = input + from;
   size_t next_checkpoint = state->next_checkpoint;
+  FoldCheckpoint* const checkpoints = state->checkpoints;
+  size_t checkpoint_count = state->checkpoint_count;
   size_t out = state->out;
   uint64_t pending = state->pending;
   size_t run_start = state->run_start;
@@ -385,9 +387,8 @@ MENSHEN_AVX512_TARGET size_t FoldBlocksAvx512(const unsigned char* input, size_t
     // A checkpoint where the scalar pass would keep one: the first point due
     // with no noise run open.
     if (from + p >= next_checkpoint && (!kSkipNoise || pending == 0 || pending > kMaxNoiseRun)) {
-      state->checkpoints->push_back(FoldCheckpoint{static_cast<uint32_t>(from + p),
-                                                   static_cast<uint32_t>(out),
-                                                   kSkipNoise && pending == 0});
+      checkpoints[checkpoint_count++] = FoldCheckpoint{
+          static_cast<uint32_t>(from + p), static_cast<uint32_t>(out), kSkipNoise && pending == 0};
       next_checkpoint = from + p + kCheckpointBytes;
     }
   }
@@ -395,6 +396,7 @@ MENSHEN_AVX512_TARGET size_t FoldBlocksAvx512(const unsigned char* input, size_t
   state->pending = pending;
   state->run_start = run_start;
   state->next_checkpoint = next_checkpoint;
+  state->checkpoint_count = checkpoint_count;
   return p;
 }
 

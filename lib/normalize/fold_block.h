@@ -13,7 +13,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "lib/normalize/normalizer.h"
 
@@ -32,13 +31,15 @@ inline constexpr uint64_t kNoNoiseRun = uint64_t{1} << 40;
 
 // The fold's state that blocks carry on: the output position, the noise
 // rule's `pending` and `run_start` as FoldPass keeps them, and its
-// checkpoints: the next is due at input byte `next_checkpoint`.
+// checkpoints: the next is due at input byte `next_checkpoint`, and the
+// array (with room for all) holds `checkpoint_count`.
 struct FoldBlockState {
   size_t out;
   uint64_t pending;
   size_t run_start;
   size_t next_checkpoint;
-  std::vector<FoldCheckpoint>* checkpoints;
+  FoldCheckpoint* checkpoints;
+  size_t checkpoint_count;
 };
 
 // Whether this CPU runs FoldBlock (x86-64 with AVX-512 BW, VBMI and VBMI2).

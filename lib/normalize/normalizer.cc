@@ -161,12 +161,19 @@ void FoldPass(std::string_view input, bool after_han, bool blocks, FoldedText* o
   const size_t slack = ft::kMaxExpansionBytes + 32;
   out->invalid_sequences = 0;
   size_t invalid = 0;
-  out->checkpoints.clear();
   if (!kOffsets) {
     out->begin.clear();
     out->end.clear();
   }
-  // Where the next checkpoint is due; the fast loops stop there.
+  // Checkpoints go to an array sized for as many as fit (they are at least
+  // kCheckpointBytes apart) through a local count: a push_back would reload
+  // the vector after every byte store, which may alias it. The next is due at
+  // next_checkpoint; each loop keeps it at a point of its own where no noise
+  // run is open (the loop's top, after a Han run, between blocks, inside an
+  // ASCII stretch).
+  out->checkpoints.resize(kOffsets ? 0 : n / kCheckpointBytes + 1);
+  FoldCheckpoint* checkpoints = out->checkpoints.data();
+  size_t checkpoint_count = 0;
   size_t next_checkpoint = kOffsets ? SIZE_MAX : 0;
   Reserve<kOffsets>(out, n + slack);
   char* t = out->text.data();
@@ -245,9 +252,8 @@ void FoldPass(std::string_view input, bool after_han, bool blocks, FoldedText* o
     }
     if (!kOffsets && i >= next_checkpoint &&
         (!kSkipNoise || pending == 0 || pending > kMaxNoiseRun)) {
-      out->checkpoints.push_back(FoldCheckpoint{static_cast<uint32_t>(i),
-                                                static_cast<uint32_t>(o),
-                                                kSkipNoise && pending == 0});
+      checkpoints[checkpoint_count++] = FoldCheckpoint{
+          static_cast<uint32_t>(i), static_cast<uint32_t>(o), kSkipNoise && pending == 0};
       next_checkpoint = i + kCheckpointBytes;
     }
     const unsigned b0 = in[i];
@@ -264,9 +270,9 @@ void FoldPass(std::string_view input, bool after_han, bool blocks, FoldedText* o
                                              kOffsets ? b + o : nullptr,
                                              kOffsets ? e + o : nullptr);
         for (; !kOffsets && next_checkpoint < i + k; next_checkpoint += kCheckpointBytes) {
-          out->checkpoints.push_back(
+          checkpoints[checkpoint_count++] =
               FoldCheckpoint{static_cast<uint32_t>(next_checkpoint),
-                             static_cast<uint32_t>(o + (next_checkpoint - i)), false});
+                             static_cast<uint32_t>(o + (next_checkpoint - i)), false};
         }
         i += k;
         o += k;
@@ -282,20 +288,19 @@ void FoldPass(std::string_view input, bool after_han, bool blocks, FoldedText* o
     // with one 4-byte load and store per code point.
     if ((b0 & 0xF0) == 0xE0) {
       const size_t first = i;
-      const size_t checkpoint_stop =
-          kOffsets ? n : std::max(next_checkpoint, i) + 4;
-      const size_t stop =
-          std::min({n, i + (limit - o - slack), checkpoint_stop});
+      const size_t stop = std::min(n, i + (limit - o - slack));
       while (i + 4 <= stop) {
         if (!kOffsets && blocks && i + kFoldBlockReadBytes <= n) {
           const size_t room = std::min(n - i - (kFoldBlockReadBytes - kFoldBlockBytes),
                                        limit - o - (kFoldBlockWriteBytes - kFoldBlockBytes));
-          FoldBlockState state{o, pending, run_start, next_checkpoint, &out->checkpoints};
+          FoldBlockState state{o, pending, run_start, next_checkpoint, checkpoints,
+                               checkpoint_count};
           i += FoldBlocks<kSkipNoise>(in, i, room, t, &state);
           o = state.out;
           pending = state.pending;
           run_start = state.run_start;
           next_checkpoint = state.next_checkpoint;
+          checkpoint_count = state.checkpoint_count;
           // What stopped them is not for them: on with the loop below.
           if (i + 4 > stop) break;
         }
@@ -311,6 +316,13 @@ void FoldPass(std::string_view input, bool after_han, bool blocks, FoldedText* o
           if (kSkipNoise) {
             pending = 0;
             run_start = o;
+          }
+          // After a Han character no noise run is open: a checkpoint, when
+          // one is due, without leaving the loop.
+          if (!kOffsets && i >= next_checkpoint) {
+            checkpoints[checkpoint_count++] = FoldCheckpoint{
+                static_cast<uint32_t>(i), static_cast<uint32_t>(o), kSkipNoise};
+            next_checkpoint = i + kCheckpointBytes;
           }
           if (i + 4 > stop) break;
         }
@@ -378,6 +390,7 @@ void FoldPass(std::string_view input, bool after_han, bool blocks, FoldedText* o
     out->begin.resize(o);
     out->end.resize(o);
   }
+  out->checkpoints.resize(checkpoint_count);
   out->invalid_sequences = invalid;
 }
 
@@ -436,7 +449,7 @@ void Fold(std::string_view input, const FoldOptions& options, FoldedText* out) {
 void FillOffsets(std::string_view input, const FoldOptions& options,
                  std::vector<std::pair<uint32_t, uint32_t>>* spans,
                  FoldedText* folded, FoldedText* window) {
-  const std::vector<FoldCheckpoint>& checkpoints = folded->checkpoints;
+  const auto& checkpoints = folded->checkpoints;
   const size_t size = folded->text.size();
   folded->begin.resize(size);
   folded->end.resize(size);

@@ -91,7 +91,7 @@ struct FoldedText {
   OffsetMap begin;
   OffsetMap end;
   // Kept by a fold without offsets, in increasing order, the first at 0.
-  std::vector<FoldCheckpoint> checkpoints;
+  std::vector<FoldCheckpoint, UninitializedAllocator<FoldCheckpoint>> checkpoints;
   // Invalid UTF-8 sequences replaced by U+FFFD.
   size_t invalid_sequences = 0;
 
