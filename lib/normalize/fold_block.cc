@@ -1,3 +1,5 @@
+// The AVX-512 blocks of the fold; what they do and why: fold_block.h and
+// docs/normalisation.md.
 #include "lib/normalize/fold_block.h"
 
 #include "lib/normalize/fold_table.h"
@@ -43,7 +45,8 @@ constexpr ByteVector Iota(int first) {
 // Byte positions 0..63, and the same moved down by one (lead k + 1 to k).
 constexpr ByteVector kIota = Iota(0);
 constexpr ByteVector kNext = Iota(1);
-// Byte 0 of each 32-bit lane copied to all four, plus 0, 1, 2, 3.
+// Shuffle indices that copy byte 0 of each 32-bit lane to all four bytes (to
+// which 0, 1, 2, 3 are then added: the positions of a code point's bytes).
 constexpr ByteVector MakeSpread() {
   ByteVector v{};
   for (int k = 0; k < 64; ++k) v.bytes[k] = static_cast<uint8_t>(k & ~3);
