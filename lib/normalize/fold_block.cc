@@ -162,12 +162,12 @@ MENSHEN_AVX512_TARGET inline Tables LoadTables() {
                 _mm512_set1_epi32(static_cast<int>(kEllipsisThreeStops))};
 }
 
-// A block's first sixteen code points. Lane k of `w` holds the first three
-// bytes of code point k (as ReadThreeBytes reads them); `out` what the lane
-// writes when kept, in its low byte (one byte) or low three bytes (when
-// `wide`). The masks have bit k for code point k: identity Han, noise and
-// ASCII letters and digits ("word": anything else that ends a noise run).
-// Bit k of `lead` is set where byte k starts a code point.
+// A block's first sixteen code points. Lane k of `out` is what code point k
+// writes when kept: its low byte (one byte), or its low three bytes when the
+// lane is `wide`. The masks have bit k for code point k: identity Han, noise
+// (`ellipsis` the lanes of …, three code points of noise each) and ASCII
+// letters and digits ("word": anything else that ends a noise run). Bit k of
+// `lead` is set where byte k of the block starts a code point.
 struct BlockClasses {
   __m512i out;
   uint64_t lead;
@@ -253,7 +253,7 @@ MENSHEN_AVX512_TARGET inline BlockClasses Classify(const unsigned char* in, cons
                       static_cast<uint32_t>(ellipsis)};
 }
 
-// Bits 0..15 of x in reverse order.
+// Each byte with its bits in reverse order, for Reverse16.
 constexpr struct ReversedBytes {
   uint8_t of[256];
 } kReversed = [] {
@@ -265,6 +265,7 @@ constexpr struct ReversedBytes {
   }
   return r;
 }();
+// Bits 0..15 of x in reverse order.
 inline uint32_t Reverse16(uint32_t x) {
   return (uint32_t{kReversed.of[x & 0xFF]} << 8) | kReversed.of[(x >> 8) & 0xFF];
 }
