@@ -42,7 +42,7 @@ struct FoldBlockState {
   size_t checkpoint_count;
 };
 
-// Whether this CPU runs FoldBlock (x86-64 with AVX-512 BW, VBMI and VBMI2).
+// Whether this CPU runs FoldBlocks (x86-64 with AVX-512 BW, VBMI and VBMI2).
 bool FoldBlockSupported();
 
 // Folds blocks of input[from..from + room) for as long as each is whole

@@ -153,7 +153,7 @@ inline size_t CopyIdentityHan(const unsigned char* in, size_t m, uint32_t pos,
 // the state a checkpoint records: after a Han character when `after_han`.
 //
 // With `blocks` (never with kOffsets), runs of three-byte code points go
-// through FoldBlock where it folds them.
+// through FoldBlocks where it folds them.
 template <bool kSkipNoise, bool kOffsets>
 void FoldPass(std::string_view input, bool after_han, bool blocks, FoldedText* out) {
   const auto* in = reinterpret_cast<const unsigned char*>(input.data());
