@@ -314,9 +314,9 @@ MENSHEN_AVX512_TARGET size_t FoldBlocksAvx512(const unsigned char* input, size_t
   size_t out = state->out;
   uint64_t pending = state->pending;
   size_t run_start = state->run_start;
+  if (room < kFoldBlockBytes) return 0;
   size_t p = 0;
   const Tables tables = LoadTables();
-  if (room < kFoldBlockBytes) return 0;
   // Software pipelined: the next block (where it starts if this one is whole)
   // is classified before this one is written, so that its loads and gather
   // overlap this one's latency.
@@ -339,7 +339,7 @@ MENSHEN_AVX512_TARGET size_t FoldBlocksAvx512(const unsigned char* input, size_t
     // Han characters is dropped. A run before the block's first other code
     // point continues the state's; one after its last stays open.
     uint32_t dropped = 0;
-    uint32_t leading = 0;  // noise before the first Han, when the block starts so
+    uint32_t leading = 0;  // the noise before the first Han, when it comes first
     if (kSkipNoise && stops != 0) {
       const int first = __builtin_ctz(stops);
       dropped = RunsAfter(n, h) & Reverse16(RunsAfter(Reverse16(n), Reverse16(h)));
@@ -357,6 +357,7 @@ MENSHEN_AVX512_TARGET size_t FoldBlocksAvx512(const unsigned char* input, size_t
     // The run before the block's first Han character continues the state's:
     // dropped with it when it is short enough. Unsigned: no run open (pending
     // 0 and no leading noise, or kNoNoiseRun) is out of range, as in FoldPass.
+    // Han first: with noise before it (leading), or at lane 0.
     const bool starts_at_han = kSkipNoise & ((leading != 0) | ((h & 1) != 0));
     const bool rewind = starts_at_han & (pending + NoiseCount(leading, e) - 1 < kMaxNoiseRun);
     const size_t at = rewind ? run_start : out;

@@ -78,16 +78,15 @@ inline uint32_t Lookup(uint32_t cp) {
 }
 // Punctuation of Chinese text that folds to noise the fold can write without
 // the two-stage table: one byte per code point of U+2000..U+303F, then of
-// U+FF00..U+FFEF, then a 0 for everything else (and zeros up to a multiple
-// of four bytes, so that the fold's vector step can read it by 32-bit words).
-// The byte is kFastNoiseSame (folds to itself, three bytes of UTF-8), the
-// ASCII noise character it folds to (，→ ","), or 0 (not such punctuation).
+// U+FF00..U+FFEF, then a 0 for everything else. The byte is
+// kFastNoiseSame (folds to itself, three bytes of UTF-8), the ASCII noise
+// character it folds to (，→ ","), or 0 (not such punctuation).
 inline constexpr uint32_t kFastNoiseLowFirst = 0x2000;
 inline constexpr uint32_t kFastNoiseLowSize = 0x3040 - kFastNoiseLowFirst;
 inline constexpr uint32_t kFastNoiseHighFirst = 0xFF00;
 inline constexpr uint32_t kFastNoiseHighSize = 0xFFF0 - kFastNoiseHighFirst;
 inline constexpr uint32_t kFastNoiseSize =
-    (kFastNoiseLowSize + kFastNoiseHighSize + 1 + 3) / 4 * 4;
+    kFastNoiseLowSize + kFastNoiseHighSize + 1;
 inline constexpr uint8_t kFastNoiseSame = 0x80;
 extern const uint8_t kFastNoise[kFastNoiseSize];
 

@@ -380,7 +380,7 @@ Table Build(Folder& folder) {
   for (uint32_t k = 0; k < ft::kFastNoiseHighSize; ++k) {
     table.fast_noise.push_back(fast_noise(ft::kFastNoiseHighFirst + k));
   }
-  table.fast_noise.resize(ft::kFastNoiseSize, 0);  // the 0 for the rest, and padding
+  table.fast_noise.push_back(0);
   if (table.pool.empty()) table.pool.push_back(0);
   table.version = std::string(kGeneratorVersion) + "/unicode-" +
                   U_UNICODE_VERSION;
