@@ -114,17 +114,21 @@ absl::Status FoldAndDeduplicate(const PackSource& source, const pack::PackManife
       manifest.min_term_chars() > 0 ? manifest.min_term_chars() : kDefaultMinTermChars;
   std::vector<pack::Entry> kept;
   absl::flat_hash_map<std::string, size_t> first_by_key;
+  FoldedText scratch;
   for (pack::Entry& e : *entries) {
-    const std::string where = absl::StrCat(source.Describe(e.file()), ":", e.line(), ": ");
+    auto where = [&] { return absl::StrCat(source.Describe(e.file()), ":", e.line(), ": "); };
     auto warn = [&](const std::string& what) -> absl::Status {
-      if (options.strict) return absl::InvalidArgumentError(where + what);
-      warnings->push_back(where + what);
+      if (options.strict) return absl::InvalidArgumentError(where() + what);
+      warnings->push_back(where() + what);
       return absl::OkStatus();
     };
     if (e.kind() == pack::LITERAL) {
       // Every term is folded as text is, noise skipping included: `exact`
       // is enforced when a hit is resolved (no noise skipped inside it).
-      e.set_folded(FoldTerm(e.term()));
+      FoldOptions text_only;
+      text_only.offsets = false;
+      Fold(e.term(), text_only, &scratch);
+      e.set_folded(scratch.text);
       if ((e.flags() & pack::EXACT) != 0 &&
           FoldTerm(e.term(), FoldOptions{/*skip_noise=*/false}) != e.folded()) {
         if (absl::Status s = warn(absl::StrCat("exact term '", e.term(),
@@ -152,15 +156,19 @@ absl::Status FoldAndDeduplicate(const PackSource& source, const pack::PackManife
       }
     }
     // A stream holds back the longest possible match. (A regex that does not
-    // compile is reported when the database is built.)
-    if (absl::StatusOr<size_t> width = RegexMaxWidth(e.term());
-        e.kind() == pack::REGEX && width.ok() && *width == kUnboundedWidth) {
-      if (absl::Status s = warn(absl::StrCat(
-              "regex '", e.term(),
-              "' can match text of unbounded length, so streams refuse this pack; bound its "
-              "repeats (e.g. {1,64} instead of + or *)"));
-          !s.ok()) {
-        return s;
+    // compile is reported when the database is built.) Only regexes are asked:
+    // hs_expression_info compiles its argument, and asking every literal too
+    // took half the build time of a large pack.
+    if (e.kind() == pack::REGEX) {
+      absl::StatusOr<size_t> width = RegexMaxWidth(e.term());
+      if (width.ok() && *width == kUnboundedWidth) {
+        if (absl::Status s = warn(absl::StrCat(
+                "regex '", e.term(),
+                "' can match text of unbounded length, so streams refuse this pack; bound its "
+                "repeats (e.g. {1,64} instead of + or *)"));
+            !s.ok()) {
+          return s;
+        }
       }
     }
     std::string key = absl::StrCat(e.kind(), "\x1f",
@@ -175,13 +183,13 @@ absl::Status FoldAndDeduplicate(const PackSource& source, const pack::PackManife
     const bool first_allow = (first.flags() & pack::ALLOW) != 0;
     const bool this_allow = (e.flags() & pack::ALLOW) != 0;
     if (first.validator() != e.validator()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, "'", e.term(), "' duplicates '",
+      return absl::InvalidArgumentError(absl::StrCat(where(), "'", e.term(), "' duplicates '",
                                                      first.term(), "' at ", first_where,
                                                      " with a different validator"));
     }
     if (first.category() != e.category() || first_allow != this_allow) {
       return absl::InvalidArgumentError(absl::StrCat(
-          where, "'", e.term(), "' duplicates '", first.term(), "' at ", first_where,
+          where(), "'", e.term(), "' duplicates '", first.term(), "' at ", first_where,
           " with a different ", first_allow != this_allow ? "allow flag" : "category", " (",
           first.category(), first_allow ? " allow" : "", " vs ", e.category(),
           this_allow ? " allow" : "", ")"));
@@ -220,8 +228,8 @@ bool IsSemanticVersion(std::string_view version) {
          IsVersionPart(core[2], true);
 }
 
-absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxonomy& taxonomy,
-                                          const CompileOptions& options) {
+absl::StatusOr<CompileOutput> CompileEntries(const PackSource& source, const Taxonomy& taxonomy,
+                                             const CompileOptions& options) {
   CompileOutput out;
   pack::CompiledPack& compiled = out.pack;
 
@@ -268,31 +276,83 @@ absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxono
   }
 
   // Ids, then order by id so the artefact does not depend on file order.
-  absl::flat_hash_map<std::string, const pack::Entry*> by_id;
   for (pack::Entry& e : entries) e.set_id(EntryId(manifest.name(), e));
-  for (const pack::Entry& e : entries) {
-    auto [it, inserted] = by_id.emplace(e.id(), &e);
-    if (!inserted) {
+  std::vector<pack::Entry*> by_id;
+  by_id.reserve(entries.size());
+  for (pack::Entry& e : entries) by_id.push_back(&e);
+  std::sort(by_id.begin(), by_id.end(),
+            [](const pack::Entry* a, const pack::Entry* b) { return a->id() < b->id(); });
+  for (size_t i = 1; i < by_id.size(); ++i) {
+    const pack::Entry& a = *by_id[i - 1];
+    const pack::Entry& e = *by_id[i];
+    if (a.id() == e.id()) {
+      const pack::Entry& first = a.line() < e.line() || a.file() != e.file() ? a : e;
+      const pack::Entry& second = &first == &a ? e : a;
       return absl::InvalidArgumentError(absl::StrCat(
-          source.Describe(e.file()), ":", e.line(), ": id ", e.id(), " collides with ",
-          it->second->file(), ":", it->second->line(), "; rename one of the terms"));
+          source.Describe(second.file()), ":", second.line(), ": id ", second.id(),
+          " collides with ", first.file(), ":", first.line(), "; rename one of the terms"));
     }
   }
-  std::sort(entries.begin(), entries.end(),
-            [](const pack::Entry& a, const pack::Entry& b) { return a.id() < b.id(); });
+  // The categories the entries use, and the files' defaults (which the
+  // sources name even where every line overrides them): enough taxonomy to
+  // derive the entries again from the embedded sources.
   std::set<std::string> used_categories;
-  for (pack::Entry& e : entries) {
-    if (!e.category().empty()) {
-      used_categories.insert(e.category());
-      const pack::Category* c = taxonomy.Find(e.category());
-      if (!c->parent().empty()) used_categories.insert(c->parent());
-    }
-    *compiled.add_entries() = std::move(e);
+  auto use = [&](const std::string& code) {
+    const pack::Category* c = taxonomy.Find(code);
+    if (c == nullptr) return;
+    used_categories.insert(code);
+    if (!c->parent().empty()) used_categories.insert(c->parent());
+  };
+  for (const pack::TermFile& f : manifest.term_files()) use(f.default_category());
+  for (const pack::RegexFile& f : manifest.regex_files()) use(f.default_category());
+  compiled.mutable_entries()->Reserve(static_cast<int>(by_id.size()));
+  for (pack::Entry* e : by_id) {
+    if (!e->category().empty()) use(e->category());
+    *compiled.add_entries() = std::move(*e);
   }
   for (const std::string& code : used_categories) {
     *compiled.add_categories() = *taxonomy.Find(code);
   }
 
+  compiled.set_fold_version(std::string(FoldVersion()));
+  compiled.set_source_sha256(SourceDigest(source));
+  compiled.set_taxonomy_version(taxonomy.proto().version());
+  for (const auto& [path, content] : source.files) {
+    pack::SourceFile* f = compiled.add_sources();
+    f->set_path(path);
+    f->set_content(content);
+  }
+  compiled.set_entries_sha256(EntriesDigest(compiled.entries()));
+  return out;
+}
+
+std::string EntriesDigest(const google::protobuf::RepeatedPtrField<pack::Entry>& entries) {
+  // Every field, each with its length, in one buffer: far cheaper than
+  // serialising (or hashing piece by piece) 65k messages.
+  std::string buffer;
+  auto add = [&buffer](std::string_view field) {
+    const uint32_t size = static_cast<uint32_t>(field.size());
+    buffer.append(reinterpret_cast<const char*>(&size), sizeof size);
+    buffer.append(field);
+  };
+  for (const pack::Entry& e : entries) {
+    const uint32_t numbers[] = {static_cast<uint32_t>(e.kind()), static_cast<uint32_t>(e.severity()),
+                                e.flags(), e.line(), static_cast<uint32_t>(e.validator())};
+    add(std::string_view(reinterpret_cast<const char*>(numbers), sizeof numbers));
+    add(e.id());
+    add(e.term());
+    add(e.folded());
+    add(e.category());
+    add(e.file());
+  }
+  return std::string(DigestBytes(Sha256Of(buffer)));
+}
+
+absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxonomy& taxonomy,
+                                          const CompileOptions& options) {
+  absl::StatusOr<CompileOutput> out = CompileEntries(source, taxonomy, options);
+  if (!out.ok()) return out;
+  pack::CompiledPack& compiled = out->pack;
   for (pack::EntryKind kind : {pack::LITERAL, pack::REGEX}) {
     absl::StatusOr<HsDatabasePtr> db = BuildDatabase(compiled.entries(), kind, source.origin);
     if (!db.ok()) return db.status();
@@ -302,15 +362,7 @@ absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxono
         *std::move(serialized);
   }
 
-  compiled.set_fold_version(std::string(FoldVersion()));
-  compiled.set_source_sha256(SourceDigest(source));
-  compiled.set_taxonomy_version(taxonomy.proto().version());
   compiled.set_hyperscan_version(std::string(absl::StripAsciiWhitespace(hs_version())));
-  for (const auto& [path, content] : source.files) {
-    pack::SourceFile* f = compiled.add_sources();
-    f->set_path(path);
-    f->set_content(content);
-  }
   return out;
 }
 

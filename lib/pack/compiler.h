@@ -30,6 +30,17 @@ struct CompileOutput {
 absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxonomy& taxonomy,
                                           const CompileOptions& options);
 
+// CompilePack without the Hyperscan databases (and hyperscan_version): the
+// manifest, the entries (folded, deduplicated, with ids, in id order), the
+// categories, the versions, the embedded sources and entries_sha256. The
+// loader runs it on the sources an artefact embeds to get its entries back.
+absl::StatusOr<CompileOutput> CompileEntries(const PackSource& source, const Taxonomy& taxonomy,
+                                             const CompileOptions& options);
+
+// SHA-256 of `entries` in their order, each serialised: what
+// CompiledPack.entries_sha256 holds.
+std::string EntriesDigest(const google::protobuf::RepeatedPtrField<pack::Entry>& entries);
+
 // Whether `version` is a semantic version (MAJOR.MINOR.PATCH[-pre][+build]).
 bool IsSemanticVersion(std::string_view version);
 

@@ -32,7 +32,10 @@ absl::Status CheckEntries(const pack::CompiledPack& compiled, std::string_view n
   return absl::OkStatus();
 }
 
-absl::StatusOr<pack::CompiledPack> Rebuild(const pack::CompiledPack& old, std::string_view name) {
+// Compiles the sources `old` embeds, against the categories it carries:
+// everything (`databases`), or only the entries.
+absl::StatusOr<pack::CompiledPack> Recompile(const pack::CompiledPack& old, std::string_view name,
+                                             bool databases) {
   PackSource source;
   source.origin = absl::StrCat(absl::string_view(name.data(), name.size()), " (embedded sources)");
   for (const pack::SourceFile& f : old.sources()) source.files[f.path()] = f.content();
@@ -41,9 +44,15 @@ absl::StatusOr<pack::CompiledPack> Rebuild(const pack::CompiledPack& old, std::s
   *categories.mutable_category() = old.categories();
   absl::StatusOr<Taxonomy> taxonomy = Taxonomy::FromProto(source.origin, std::move(categories));
   if (!taxonomy.ok()) return taxonomy.status();
-  absl::StatusOr<CompileOutput> rebuilt = CompilePack(source, *taxonomy, CompileOptions{});
+  absl::StatusOr<CompileOutput> rebuilt =
+      databases ? CompilePack(source, *taxonomy, CompileOptions{})
+                : CompileEntries(source, *taxonomy, CompileOptions{});
   if (!rebuilt.ok()) return rebuilt.status();
   return std::move(rebuilt->pack);
+}
+
+absl::StatusOr<pack::CompiledPack> Rebuild(const pack::CompiledPack& old, std::string_view name) {
+  return Recompile(old, name, /*databases=*/true);
 }
 
 void FillInfo(LoadedPack* p, std::string artefact_sha256_hex) {
@@ -86,6 +95,21 @@ absl::StatusOr<std::unique_ptr<LoadedPack>> RestorePack(pack::CompiledPack compi
     absl::StatusOr<pack::CompiledPack> rebuilt = Rebuild(compiled, name);
     if (!rebuilt.ok()) return rebuilt.status();
     compiled = *std::move(rebuilt);
+  }
+  if (compiled.entries_size() == 0 && !compiled.entries_sha256().empty()) {
+    // A compact artefact (format 3): the entries come from the sources. Should
+    // this build derive other entries than the one that compiled the pack
+    // (another parser), the databases' pattern ids would not fit them.
+    absl::StatusOr<pack::CompiledPack> derived = Recompile(compiled, name, /*databases=*/false);
+    if (derived.ok() && EntriesDigest(derived->entries()) == compiled.entries_sha256()) {
+      compiled.mutable_entries()->Swap(derived->mutable_entries());
+    } else {
+      loaded->notes.push_back(absl::StrCat(
+          who, ": rebuilt from embedded sources: this build derives other entries from them"));
+      absl::StatusOr<pack::CompiledPack> rebuilt = Rebuild(compiled, name);
+      if (!rebuilt.ok()) return rebuilt.status();
+      compiled = *std::move(rebuilt);
+    }
   }
   if (absl::Status s = CheckEntries(compiled, name); !s.ok()) return s;
 

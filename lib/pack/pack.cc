@@ -31,6 +31,9 @@ absl::StatusOr<PackBuildResult> Build(const internal::PackSource& source,
       internal::CompilePack(source, *taxonomy, compile_options);
   if (!compiled.ok()) return compiled.status();
   PackBuildResult result;
+  // The artefact leaves the entries out: the loader derives them from the
+  // embedded sources (pack.proto, entries_sha256).
+  compiled->pack.clear_entries();
   result.mspack = internal::EncodeMspack(compiled->pack);
   result.warnings = std::move(compiled->warnings);
   return result;

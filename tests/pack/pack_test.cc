@@ -5,6 +5,7 @@
 #include "gtest/gtest.h"
 #include "lib/normalize/normalizer.h"
 #include "lib/pack/compiler.h"
+#include "lib/pack/loader.h"
 #include "lib/pack/mspack_file.h"
 #include "lib/pack/taxonomy.h"
 #include "menshen/pack.h"
@@ -192,15 +193,15 @@ TEST(PackBuild, ReproducibleAndStableIds) {
 
   // Adding a line above existing terms leaves their ids unchanged.
   WritePack(b.path(), Manifest(), {{"terms.tsv", "# new\n网络赌博\n" + terms}});
-  absl::StatusOr<internal::DecodedMspack> old_pack = internal::DecodeMspack(first->mspack, "a");
+  absl::StatusOr<std::shared_ptr<const Pack>> old_pack = Pack::FromBytes(first->mspack, "a");
   absl::StatusOr<PackBuildResult> grown = BuildPack(b.path());
   ASSERT_TRUE(grown.ok());
-  absl::StatusOr<internal::DecodedMspack> new_pack = internal::DecodeMspack(grown->mspack, "b");
+  absl::StatusOr<std::shared_ptr<const Pack>> new_pack = Pack::FromBytes(grown->mspack, "b");
   ASSERT_TRUE(old_pack.ok() && new_pack.ok());
   std::map<std::string, std::string> old_ids;
-  for (const auto& e : old_pack->pack.entries()) old_ids[e.term()] = e.id();
+  for (const auto& e : (*old_pack)->loaded().compiled.entries()) old_ids[e.term()] = e.id();
   std::map<std::string, std::string> new_ids;
-  for (const auto& e : new_pack->pack.entries()) new_ids[e.term()] = e.id();
+  for (const auto& e : (*new_pack)->loaded().compiled.entries()) new_ids[e.term()] = e.id();
   EXPECT_EQ(new_ids.size(), 3u);
   for (const auto& [term, id] : old_ids) EXPECT_EQ(new_ids[term], id) << term;
   EXPECT_THAT(old_ids["冰毒"], ::testing::StartsWith("test:"));
@@ -348,6 +349,45 @@ TEST_F(MspackTest, DatabaseForAnotherHyperscanIsRebuilt) {
   ASSERT_TRUE(pack.ok()) << pack.status();
   ASSERT_FALSE((*pack)->notes().empty());
   EXPECT_THAT((*pack)->notes()[0], HasSubstr("built for another CPU or Hyperscan version"));
+}
+
+TEST_F(MspackTest, EntriesAreDerivedFromTheEmbeddedSources) {
+  absl::StatusOr<internal::DecodedMspack> decoded = internal::DecodeMspack(bytes_, "x");
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->pack.entries_size(), 0) << "the artefact leaves the entries out";
+  EXPECT_EQ(decoded->pack.entries_sha256().size(), 32u);
+  absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::FromBytes(bytes_, "x.mspack");
+  ASSERT_TRUE(pack.ok()) << pack.status();
+  const auto& entries = (*pack)->loaded().compiled.entries();
+  ASSERT_EQ(entries.size(), 3);
+  EXPECT_EQ(internal::EntriesDigest(entries), decoded->pack.entries_sha256());
+  for (const pack::Entry& e : entries) {
+    EXPECT_THAT(e.id(), ::testing::StartsWith("t:"));
+    if (e.kind() == pack::LITERAL) EXPECT_FALSE(e.folded().empty()) << e.term();
+  }
+
+  // Entries that derive differently (here: a digest that does not fit them)
+  // rebuild the pack from its sources, with a note.
+  decoded->pack.set_entries_sha256(std::string(32, 'x'));
+  absl::StatusOr<std::shared_ptr<const Pack>> rebuilt =
+      Pack::FromBytes(internal::EncodeMspack(decoded->pack), "odd.mspack");
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  ASSERT_EQ((*rebuilt)->notes().size(), 1u);
+  EXPECT_THAT((*rebuilt)->notes()[0], HasSubstr("derives other entries"));
+  EXPECT_EQ((*rebuilt)->info().literal_count, 2u);
+  EXPECT_EQ((*rebuilt)->info().regex_count, 1u);
+
+  // Format 2 carried the entries: such a payload is read as it is.
+  absl::StatusOr<internal::DecodedMspack> again = internal::DecodeMspack(bytes_, "x");
+  ASSERT_TRUE(again.ok());
+  *again->pack.mutable_entries() = entries;
+  again->pack.clear_entries_sha256();
+  std::string v2 = internal::EncodeMspack(again->pack);
+  v2[8] = 2;
+  absl::StatusOr<std::shared_ptr<const Pack>> old = Pack::FromBytes(v2, "v2.mspack");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_TRUE((*old)->notes().empty());
+  EXPECT_EQ((*old)->info().literal_count, 2u);
 }
 
 TEST_F(MspackTest, FileRoundTrip) {
