@@ -49,7 +49,7 @@ void FoldCorpus(benchmark::State& state, CorpusKind kind, bool skip_noise,
   FoldOptions options;
   options.skip_noise = skip_noise;
   options.offsets = offsets;
-  options.vector_blocks = vector_blocks;
+  options.vector = vector_blocks ? internal::FoldVector::kBest : internal::FoldVector::kNone;
   FoldedText out;
   for (auto _ : state) {
     Fold(*text, options, &out);

@@ -412,12 +412,472 @@ size_t FoldBlocks(const unsigned char* input, size_t from, size_t room, char* t,
   return FoldBlocksAvx512<kSkipNoise>(input, from, room, t, state);
 }
 
+// ---- Windows (AVX2) --------------------------------------------------------
+
+#define MENSHEN_AVX2_TARGET __attribute__((target("avx2,bmi,bmi2,lzcnt,popcnt")))
+
+namespace {
+
+// Whether the fold table treats ASCII as the windows assume: every character
+// folds to itself (A-Z to a-z), letters and digits are word characters and
+// the rest noise.
+bool AsciiAsWindowsAssume() {
+  for (uint32_t c = 0; c < 0x80; ++c) {
+    const uint32_t en = ft::Lookup(c);
+    const bool upper = c - 'A' < 26u;
+    const bool alnum = upper || c - 'a' < 26u || c - '0' < 10u;
+    const uint32_t folded = ft::ModeOf(en) == ft::kModeIdentity ? c
+                            : ft::ModeOf(en) == ft::kModeSingle ? (en & ft::kValueMask)
+                                                                 : ~0u;
+    if (folded != (upper ? c + 32 : c)) return false;
+    if (ft::ClassOf(en) != (alnum ? ft::kClassWord : ft::kClassNoise)) return false;
+  }
+  return true;
+}
+
+// Shuffle indices that gather the bytes of an 8-bit mask's set bits to the
+// front, for the bytes 0..7 and 8..15 of a 16-byte lane.
+struct CompactTable {
+  uint64_t low[256];
+  uint64_t high[256];
+};
+constexpr CompactTable MakeCompactTable() {
+  CompactTable table{};
+  for (int m = 0; m < 256; ++m) {
+    uint64_t low = 0, high = 0;
+    int n = 0;
+    for (int b = 0; b < 8; ++b) {
+      if (((m >> b) & 1) == 0) continue;
+      low |= uint64_t(b) << (8 * n);
+      high |= uint64_t(b + 8) << (8 * n);
+      ++n;
+    }
+    for (; n < 8; ++n) {
+      low |= uint64_t{0x80} << (8 * n);
+      high |= uint64_t{0x80} << (8 * n);
+    }
+    table.low[m] = low;
+    table.high[m] = high;
+  }
+  return table;
+}
+constexpr CompactTable kCompact = MakeCompactTable();
+
+// Punctuation of Chinese text, for windows: 64 code points from `first`, a
+// byte each, looked up by shuffles. 0: not here (the scalar look-up decides);
+// kSameNoise, kSameWord: folds to itself, noise or a word character; else
+// the ASCII character it folds to (its class is that character's).
+constexpr uint8_t kSameNoise = 0x80;
+constexpr uint8_t kSameWord = 0x81;
+constexpr uint32_t kPunctuationChunks[] = {0x2000, 0x2500, 0x3000, 0xFF00};
+constexpr int kChunks = sizeof kPunctuationChunks / sizeof kPunctuationChunks[0];
+struct PunctuationTable {
+  alignas(16) uint8_t value[kChunks][64];
+};
+PunctuationTable BuildPunctuation() {
+  PunctuationTable table{};
+  for (int chunk = 0; chunk < kChunks; ++chunk) {
+    for (uint32_t k = 0; k < 64; ++k) {
+      const uint32_t cp = kPunctuationChunks[chunk] + k;
+      const uint32_t en = ft::Lookup(cp);
+      const uint32_t cls = ft::ClassOf(en);
+      const uint32_t value = en & ft::kValueMask;
+      uint8_t entry = 0;
+      if (ft::ModeOf(en) == ft::kModeIdentity) {
+        if (cls == ft::kClassNoise) entry = kSameNoise;
+        if (cls == ft::kClassWord || cls == ft::kClassOther) entry = kSameWord;
+      } else if (ft::ModeOf(en) == ft::kModeSingle && value != 0 && value < 0x80) {
+        const bool alnum = (value | 0x20) - 'a' < 26u || value - '0' < 10u;
+        if (cls == (alnum ? ft::kClassWord : ft::kClassNoise)) entry = static_cast<uint8_t>(value);
+      }
+      table.value[chunk][k] = entry;
+    }
+  }
+  return table;
+}
+const PunctuationTable kPunctuation = BuildPunctuation();
+
+// Bits 0..n-1 (n <= 32).
+inline uint32_t LowBits(unsigned n) { return n >= 32 ? ~0u : (1u << n) - 1; }
+
+// Whether `runs` has more than kMaxNoiseRun consecutive ones.
+inline bool HasLongByteRun(uint32_t runs) {
+  static_assert(kMaxNoiseRun == 8);
+  const uint32_t two = runs & (runs >> 1);
+  const uint32_t four = two & (two >> 2);
+  const uint32_t eight = four & (four >> 4);
+  return (eight & (runs >> 8)) != 0;
+}
+
+// Writes the bytes of `bytes` that `keep` selects to t[at..), eight at a
+// time (each store writes eight bytes); returns the new position.
+MENSHEN_AVX2_TARGET inline size_t CompactEight(__m128i lane, uint64_t shuffle, uint32_t m, char* t,
+                                               size_t at) {
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(t + at),
+                   _mm_shuffle_epi8(lane, _mm_cvtsi64_si128(static_cast<long long>(shuffle))));
+  return at + static_cast<size_t>(__builtin_popcount(m));
+}
+
+MENSHEN_AVX2_TARGET inline size_t Compact(__m256i bytes, uint32_t keep, char* t, size_t at) {
+  const __m128i low = _mm256_castsi256_si128(bytes);
+  const __m128i high = _mm256_extracti128_si256(bytes, 1);
+  const uint32_t m0 = keep & 0xFF, m1 = (keep >> 8) & 0xFF, m2 = (keep >> 16) & 0xFF, m3 = keep >> 24;
+  at = CompactEight(low, kCompact.low[m0], m0, t, at);
+  at = CompactEight(low, kCompact.high[m1], m1, t, at);
+  at = CompactEight(high, kCompact.low[m2], m2, t, at);
+  return CompactEight(high, kCompact.high[m3], m3, t, at);
+}
+
+MENSHEN_AVX2_TARGET inline __m256i Bytes(int b) { return _mm256_set1_epi8(static_cast<char>(b)); }
+
+// The 64-entry table of `rows` (four 16-byte rows, each in both lanes) at
+// the low six bits of `index`.
+MENSHEN_AVX2_TARGET inline __m256i Lookup64(const __m256i rows[4], __m256i index) {
+  const __m256i bit4 = _mm256_slli_epi16(index, 3);  // bit 4 of each byte to bit 7
+  const __m256i bit5 = _mm256_slli_epi16(index, 2);
+  const __m256i low = _mm256_blendv_epi8(_mm256_shuffle_epi8(rows[0], index),
+                                         _mm256_shuffle_epi8(rows[1], index), bit4);
+  const __m256i high = _mm256_blendv_epi8(_mm256_shuffle_epi8(rows[2], index),
+                                          _mm256_shuffle_epi8(rows[3], index), bit4);
+  return _mm256_blendv_epi8(low, high, bit5);
+}
+
+// Bit k set when the code point at byte k (hi << 8 | lo, one of
+// `candidates`, all in U+3000..U+9FFF) is Han that folds to itself: eight
+// gathers from the identity bitmap at a time.
+MENSHEN_AVX2_TARGET inline uint32_t HanIdentity(__m256i hi, __m256i lo, __m256i candidates) {
+  const __m256i first = _mm256_set1_epi32(static_cast<int>(ft::kCjkFirst));
+  const __m256i low5 = _mm256_set1_epi32(31);
+  const __m256i one = _mm256_set1_epi32(1);
+  uint32_t bits = 0;
+  for (int half = 0; half < 2; ++half) {
+    const __m128i h = half == 0 ? _mm256_castsi256_si128(hi) : _mm256_extracti128_si256(hi, 1);
+    const __m128i l = half == 0 ? _mm256_castsi256_si128(lo) : _mm256_extracti128_si256(lo, 1);
+    const __m128i c =
+        half == 0 ? _mm256_castsi256_si128(candidates) : _mm256_extracti128_si256(candidates, 1);
+    for (int quarter = 0; quarter < 2; ++quarter) {
+      const int shift = quarter * 8;
+      const __m128i hq = quarter == 0 ? h : _mm_srli_si128(h, 8);
+      const __m128i lq = quarter == 0 ? l : _mm_srli_si128(l, 8);
+      const __m128i cq = quarter == 0 ? c : _mm_srli_si128(c, 8);
+      const __m256i cp = _mm256_or_si256(_mm256_slli_epi32(_mm256_cvtepu8_epi32(hq), 8),
+                                         _mm256_cvtepu8_epi32(lq));
+      const __m256i index = _mm256_sub_epi32(cp, first);
+      const __m256i words = _mm256_mask_i32gather_epi32(
+          _mm256_setzero_si256(), reinterpret_cast<const int*>(ft::kHanIdentity),
+          _mm256_srli_epi32(index, 5), _mm256_cvtepi8_epi32(cq), 4);
+      const __m256i bit =
+          _mm256_and_si256(_mm256_srlv_epi32(words, _mm256_and_si256(index, low5)), one);
+      const uint32_t m = static_cast<uint32_t>(
+          _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(bit, one))));
+      bits |= m << (16 * half + shift);
+    }
+  }
+  return bits;
+}
+
+template <bool kSkipNoise>
+MENSHEN_AVX2_TARGET size_t FoldWindowsImpl(const unsigned char* input, size_t from, size_t room,
+                                           char* t, FoldBlockState* state) {
+  const unsigned char* in = input + from;
+  size_t out = state->out;
+  uint64_t pending = state->pending;
+  size_t run_start = state->run_start;
+  size_t next_checkpoint = state->next_checkpoint;
+  FoldCheckpoint* const checkpoints = state->checkpoints;
+  size_t checkpoint_count = state->checkpoint_count;
+
+  auto bytes = Bytes;
+  const __m256i c_f0 = bytes(0xF0), c_e0 = bytes(0xE0), c_c0 = bytes(0xC0), c_c1 = bytes(0xC1 - 256),
+                c_0f = bytes(0x0F), c_03 = bytes(0x03), c_1c = bytes(0x1C), c_3f = bytes(0x3F),
+                c_20 = bytes(0x20), c_cont = bytes(-64);
+  const __m256i c_before_a = bytes('a' - 1), c_after_z = bytes('z' + 1);
+  const __m256i c_before_upper = bytes('A' - 1), c_after_upper = bytes('Z' + 1);
+  const __m256i c_before_0 = bytes('0' - 1), c_after_9 = bytes('9' + 1);
+  const __m256i c_han_first = bytes(0x34), c_han_span = bytes(0x9F - 0x34);
+  const __m256i c_same_noise = bytes(kSameNoise), c_same_word = bytes(kSameWord);
+  __m256i punctuation_rows[kChunks][4];
+  for (int chunk = 0; chunk < kChunks; ++chunk) {
+    for (int row = 0; row < 4; ++row) {
+      punctuation_rows[chunk][row] = _mm256_broadcastsi128_si256(_mm_load_si128(
+          reinterpret_cast<const __m128i*>(kPunctuation.value[chunk] + 16 * row)));
+    }
+  }
+  alignas(32) uint8_t hi_lanes[32];
+  alignas(32) uint8_t lo_lanes[32];
+  alignas(32) uint8_t patch[48];
+
+  size_t p = 0;
+  bool stopped = false;
+  while (!stopped && p + kFoldWindowBytes <= room) {
+    const unsigned char* q = in + p;
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+    const uint32_t non_ascii = static_cast<uint32_t>(_mm256_movemask_epi8(v));
+    const __m256i upper =
+        _mm256_and_si256(_mm256_cmpgt_epi8(v, c_before_upper), _mm256_cmpgt_epi8(c_after_upper, v));
+    const __m256i lower = _mm256_or_si256(v, c_20);
+    const __m256i alnum_v = _mm256_or_si256(
+        _mm256_and_si256(_mm256_cmpgt_epi8(lower, c_before_a), _mm256_cmpgt_epi8(c_after_z, lower)),
+        _mm256_and_si256(_mm256_cmpgt_epi8(v, c_before_0), _mm256_cmpgt_epi8(c_after_9, v)));
+    const uint32_t alnum = static_cast<uint32_t>(_mm256_movemask_epi8(alnum_v));
+    const __m256i lowered = _mm256_or_si256(v, _mm256_and_si256(upper, c_20));
+
+    if (non_ascii == 0) {
+      // ASCII only: lower case, and any letter or digit closes an open run.
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(t + out), lowered);
+      out += kFoldWindowBytes;
+      if (kSkipNoise) pending = alnum != 0 ? kNoNoiseRun : pending + kFoldWindowBytes;
+      p += kFoldWindowBytes;
+    } else {
+      const __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 1));
+      const __m256i v2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 2));
+      const uint32_t ascii = ~non_ascii;
+      // 0x80..0xBF are -128..-65 as signed bytes.
+      const uint32_t cont = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpgt_epi8(c_cont, v)));
+      const __m256i lead2_v = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(v, c_e0), c_c0),
+                                               _mm256_cmpgt_epi8(v, c_c1));
+      const uint32_t lead2 = static_cast<uint32_t>(_mm256_movemask_epi8(lead2_v));
+      const uint32_t lead3 = static_cast<uint32_t>(
+          _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(v, c_f0), c_e0)));
+      const uint32_t expected = (lead2 << 1) | (lead3 << 1) | (lead3 << 2);
+      // The code points wholly within the 32 bytes (one starting at byte 30
+      // or 31 is the next window's).
+      uint32_t valid = (lead3 & (1u << 30)) != 0                 ? LowBits(30)
+                       : ((lead2 | lead3) & (1u << 31)) != 0 ? LowBits(31)
+                                                               : ~0u;
+      // Over all 32 bytes: a bad byte in the next window's part still ends a
+      // code point of this one too early.
+      const uint32_t bad = ((ascii | lead2 | lead3) & expected) | (cont & ~expected) |
+                           ~(ascii | lead2 | lead3 | cont);
+      if (bad != 0) {
+        // Up to the start of the code point the first bad byte belongs to.
+        unsigned b = static_cast<unsigned>(__builtin_ctz(bad));
+        if ((expected >> b) & 1) b -= (((lead2 | lead3) >> (b - 1)) & 1) ? 1 : 2;
+        valid &= LowBits(b);
+        stopped = true;
+      }
+      // Code points of two and three bytes, at their lead bytes: hi = cp >> 8,
+      // lo = cp & 0xFF.
+      const __m256i hi3 = _mm256_or_si256(
+          _mm256_slli_epi16(_mm256_and_si256(v, c_0f), 4),
+          _mm256_and_si256(_mm256_srli_epi16(v1, 2), c_0f));
+      const __m256i lo3 = _mm256_or_si256(
+          _mm256_slli_epi16(_mm256_and_si256(v1, c_03), 6), _mm256_and_si256(v2, c_3f));
+      const __m256i from_han = _mm256_sub_epi8(hi3, c_han_first);
+      const uint32_t han_range = static_cast<uint32_t>(_mm256_movemask_epi8(
+          _mm256_cmpeq_epi8(_mm256_min_epu8(from_han, c_han_span), from_han)));
+      const uint32_t threes = lead3 & valid;
+      const uint32_t twos = lead2 & valid;
+      // Han that folds to itself: a bit of the identity bitmap each.
+      uint32_t han = 0;
+      if ((threes & han_range) != 0) {
+        const __m256i lead3_v = _mm256_cmpeq_epi8(_mm256_and_si256(v, c_f0), c_e0);
+        han = HanIdentity(hi3, lo3,
+                          _mm256_and_si256(lead3_v, _mm256_cmpeq_epi8(_mm256_min_epu8(from_han, c_han_span), from_han))) &
+              threes;
+      }
+      // Chinese punctuation, from the shuffle tables.
+      __m256i punctuation = _mm256_setzero_si256();
+      const __m256i index = _mm256_and_si256(lo3, c_3f);
+      const __m256i top = _mm256_and_si256(lo3, c_c0);
+      for (int chunk = 0; chunk < kChunks; ++chunk) {
+        const __m256i in_chunk = _mm256_and_si256(
+            _mm256_cmpeq_epi8(hi3, Bytes(static_cast<int>(kPunctuationChunks[chunk] >> 8))),
+            _mm256_cmpeq_epi8(top, Bytes(static_cast<int>(kPunctuationChunks[chunk] & 0xC0))));
+        punctuation = _mm256_or_si256(
+            punctuation, _mm256_and_si256(in_chunk, Lookup64(punctuation_rows[chunk], index)));
+      }
+      const uint32_t punctuated =
+          threes & ~static_cast<uint32_t>(_mm256_movemask_epi8(
+                       _mm256_cmpeq_epi8(punctuation, _mm256_setzero_si256())));
+      const uint32_t same_noise = punctuated & static_cast<uint32_t>(_mm256_movemask_epi8(
+                                                   _mm256_cmpeq_epi8(punctuation, c_same_noise)));
+      const uint32_t same_word = punctuated & static_cast<uint32_t>(_mm256_movemask_epi8(
+                                                  _mm256_cmpeq_epi8(punctuation, c_same_word)));
+      const uint32_t to_ascii = punctuated & ~(same_noise | same_word);
+      // The ASCII character's class: a letter or digit is a word character.
+      const __m256i p_lower = _mm256_or_si256(punctuation, c_20);
+      const uint32_t ascii_alnum = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_or_si256(
+          _mm256_and_si256(_mm256_cmpgt_epi8(p_lower, c_before_a), _mm256_cmpgt_epi8(c_after_z, p_lower)),
+          _mm256_and_si256(_mm256_cmpgt_epi8(punctuation, c_before_0),
+                           _mm256_cmpgt_epi8(c_after_9, punctuation)))));
+      // Everything else of two or three bytes, from the fold table: it folds
+      // to itself or to one code point no longer than itself, or the window
+      // stops before it.
+      uint32_t noise_multi = same_noise | (to_ascii & ~ascii_alnum);
+      uint32_t word_multi = same_word | (to_ascii & ascii_alnum);
+      uint32_t shrink = (to_ascii << 1) | (to_ascii << 2);
+      uint32_t unsupported = 0;
+      const uint32_t slow = (threes & ~han & ~punctuated) | twos;
+      bool patched = false;
+      if (slow != 0) {
+        if (twos != 0) {
+          const __m256i hi2 = _mm256_srli_epi16(_mm256_and_si256(v, c_1c), 2);
+          const __m256i lo2 = _mm256_or_si256(_mm256_slli_epi16(_mm256_and_si256(v, c_03), 6),
+                                              _mm256_and_si256(v1, c_3f));
+          _mm256_store_si256(reinterpret_cast<__m256i*>(hi_lanes), _mm256_blendv_epi8(hi3, hi2, lead2_v));
+          _mm256_store_si256(reinterpret_cast<__m256i*>(lo_lanes), _mm256_blendv_epi8(lo3, lo2, lead2_v));
+        } else {
+          _mm256_store_si256(reinterpret_cast<__m256i*>(hi_lanes), hi3);
+          _mm256_store_si256(reinterpret_cast<__m256i*>(lo_lanes), lo3);
+        }
+        _mm256_store_si256(reinterpret_cast<__m256i*>(patch), v);
+        patched = true;
+        for (uint32_t m = slow; m != 0; m &= m - 1) {
+          const unsigned k = static_cast<unsigned>(__builtin_ctz(m));
+          const uint32_t cp = (uint32_t{hi_lanes[k]} << 8) | lo_lanes[k];
+          const uint32_t length = 3 - ((twos >> k) & 1);
+          const uint32_t en = ft::Lookup(cp);
+          const uint32_t mode = ft::ModeOf(en);
+          const uint32_t cls = ft::ClassOf(en);
+          const uint32_t target = mode == ft::kModeIdentity ? cp : en & ft::kValueMask;
+          const uint32_t target_length = target < 0x80 ? 1 : target < 0x800 ? 2 : 3;
+          // Overlong forms and surrogates decode to code points no window takes.
+          const bool ok = ((mode == ft::kModeIdentity) | (mode == ft::kModeSingle)) &
+                          (target_length <= length) & ((target & 0xF800) != 0xD800) &
+                          (cp >= (length == 3 ? 0x800u : 0x80u)) & ((cp & 0xF800) != 0xD800);
+          if (target_length == 1) {
+            patch[k] = static_cast<uint8_t>(target);
+          } else if (target_length == 2) {
+            patch[k] = static_cast<uint8_t>(0xC0 | (target >> 6));
+            patch[k + 1] = static_cast<uint8_t>(0x80 | (target & 0x3F));
+          } else {
+            patch[k] = static_cast<uint8_t>(0xE0 | (target >> 12));
+            patch[k + 1] = static_cast<uint8_t>(0x80 | ((target >> 6) & 0x3F));
+            patch[k + 2] = static_cast<uint8_t>(0x80 | (target & 0x3F));
+          }
+          const uint32_t bit = 1u << k;
+          unsupported |= ok ? 0 : bit;
+          shrink |= (LowBits(length) & ~LowBits(target_length)) << k;
+          han |= cls == ft::kClassHan ? bit : 0;
+          noise_multi |= cls == ft::kClassNoise ? bit : 0;
+          word_multi |= (cls == ft::kClassWord) | (cls == ft::kClassOther) ? bit : 0;
+        }
+        if (unsupported != 0) {
+          valid &= LowBits(static_cast<unsigned>(__builtin_ctz(unsupported)));
+          stopped = true;
+        }
+      }
+      const uint32_t leads3 = lead3 & valid;
+      const uint32_t leads2 = lead2 & valid;
+      // A code point folded to a shorter one keeps its first bytes only.
+      uint32_t keep = valid & ~shrink;
+      size_t at = out;
+      if (kSkipNoise) {
+        const uint32_t h = han & valid;
+        const uint32_t n = ((ascii & ~alnum) | noise_multi) & valid;
+        const uint32_t stops = h | (((ascii & alnum) | word_multi) & valid);
+        const uint32_t noise_bytes =
+            n | ((n & (leads2 | leads3)) << 1) | ((n & leads3) << 2);
+        // Runs of noise between two Han characters: those that start just
+        // after a Han character's last byte (a carry through the run) and
+        // those that end just before one (smeared down the run).
+        const uint64_t runs = noise_bytes;
+        const uint64_t seeds = (uint64_t{h} << 3) & runs;
+        const uint32_t after = static_cast<uint32_t>(((runs + seeds) ^ runs) & runs);
+        const uint32_t a1 = noise_bytes;
+        const uint32_t a2 = a1 & (a1 >> 1);
+        const uint32_t a4 = a2 & (a2 >> 2);
+        const uint32_t a8 = a4 & (a4 >> 4);
+        const uint32_t a16 = a8 & (a8 >> 8);
+        uint32_t before = a1 & (h >> 1);
+        before |= (before >> 1) & a1;
+        before |= (before >> 2) & a2;
+        before |= (before >> 4) & a4;
+        before |= (before >> 8) & a8;
+        before |= (before >> 16) & a16;
+        uint32_t dropped = after & before;
+        if (HasLongByteRun(dropped)) {
+          // Runs of more than kMaxNoiseRun code points are kept as text.
+          const uint32_t leads = (ascii | lead2 | lead3) & valid;
+          for (uint32_t r = dropped; r != 0;) {
+            const unsigned start = static_cast<unsigned>(__builtin_ctz(r));
+            const uint32_t tail = ~(r >> start);
+            const unsigned length = tail == 0 ? 32 - start : static_cast<unsigned>(__builtin_ctz(tail));
+            const uint32_t run = LowBits(length) << start;
+            if (__builtin_popcount(leads & run) > kMaxNoiseRun) dropped &= ~run;
+            r &= ~run;
+          }
+        }
+        keep &= ~dropped;
+        // The run before the first character that is not noise continues
+        // the state's open run: dropped with it when that character is Han
+        // and the run is short enough. Unsigned: no run open is out of range.
+        // Without branches: which way each goes depends on the text. Bit
+        // 32 stands in for "no such character".
+        const uint64_t h64 = h;
+        const unsigned first = static_cast<unsigned>(_tzcnt_u64(uint64_t{stops} | (uint64_t{1} << 32)));
+        const uint64_t before_first = (uint64_t{1} << first) - 1;
+        const uint64_t opened = pending + static_cast<uint64_t>(__builtin_popcountll(n & before_first));
+        const bool rewind = (((h64 >> first) & 1) != 0) & (opened - 1 < kMaxNoiseRun);
+        at = rewind ? run_start : out;
+        keep &= rewind ? ~static_cast<uint32_t>(before_first) : ~0u;
+        const unsigned after_last = 32 - static_cast<unsigned>(_lzcnt_u32(stops));  // last + 1, or 0
+        const bool last_han = (((h64 << 1) >> after_last) & 1) != 0;
+        const uint64_t trailing =
+            static_cast<uint64_t>(__builtin_popcountll(uint64_t{n} >> after_last));
+        const size_t through_last = static_cast<size_t>(
+            __builtin_popcountll(keep & ((uint64_t{1} << (after_last + 2)) - 1)));
+        pending = stops == 0 ? pending + static_cast<uint64_t>(__builtin_popcount(n))
+                  : last_han ? trailing
+                             : kNoNoiseRun;
+        run_start = last_han ? at + through_last : run_start;
+      }
+      __m256i kept_bytes = lowered;
+      if (patched) {
+        kept_bytes = _mm256_or_si256(_mm256_load_si256(reinterpret_cast<const __m256i*>(patch)),
+                                     _mm256_and_si256(upper, c_20));
+      }
+      // Punctuation folded to ASCII writes that character at its lead byte.
+      const __m256i ascii_lead = _mm256_and_si256(
+          _mm256_cmpgt_epi8(punctuation, _mm256_setzero_si256()), _mm256_cmpeq_epi8(_mm256_and_si256(v, c_f0), c_e0));
+      kept_bytes = _mm256_blendv_epi8(kept_bytes, punctuation, ascii_lead);
+      out = Compact(kept_bytes, keep, t, at);
+      p += valid == ~0u ? 32 : static_cast<size_t>(__builtin_ctz(~valid));
+    }
+    // A checkpoint where the scalar pass would keep one: the first point due
+    // with no noise run open.
+    if (from + p >= next_checkpoint && (!kSkipNoise || pending == 0 || pending > kMaxNoiseRun)) {
+      checkpoints[checkpoint_count++] = FoldCheckpoint{
+          static_cast<uint32_t>(from + p), static_cast<uint32_t>(out), kSkipNoise && pending == 0};
+      next_checkpoint = from + p + kCheckpointBytes;
+    }
+  }
+  state->out = out;
+  state->pending = pending;
+  state->run_start = run_start;
+  state->next_checkpoint = next_checkpoint;
+  state->checkpoint_count = checkpoint_count;
+  return p;
+}
+
+}  // namespace
+
+bool FoldWindowsAvx2Supported() {
+  static const bool supported = __builtin_cpu_supports("avx2") &&
+                                __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+                                __builtin_cpu_supports("lzcnt") &&
+                                __builtin_cpu_supports("popcnt") && AsciiAsWindowsAssume();
+  return supported;
+}
+
+template <bool kSkipNoise>
+size_t FoldWindowsAvx2(const unsigned char* input, size_t from, size_t room, char* t,
+                       FoldBlockState* state) {
+  return FoldWindowsImpl<kSkipNoise>(input, from, room, t, state);
+}
+
 #else  // not x86-64
 
 bool FoldBlockSupported() { return false; }
+bool FoldWindowsAvx2Supported() { return false; }
 
 template <bool kSkipNoise>
 size_t FoldBlocks(const unsigned char*, size_t, size_t, char*, FoldBlockState*) {
+  return 0;
+}
+template <bool kSkipNoise>
+size_t FoldWindowsAvx2(const unsigned char*, size_t, size_t, char*, FoldBlockState*) {
   return 0;
 }
 
@@ -426,5 +886,9 @@ size_t FoldBlocks(const unsigned char*, size_t, size_t, char*, FoldBlockState*) 
 template size_t FoldBlocks<true>(const unsigned char*, size_t, size_t, char*, FoldBlockState*);
 template size_t FoldBlocks<false>(const unsigned char*, size_t, size_t, char*,
                                   FoldBlockState*);
+template size_t FoldWindowsAvx2<true>(const unsigned char*, size_t, size_t, char*,
+                                      FoldBlockState*);
+template size_t FoldWindowsAvx2<false>(const unsigned char*, size_t, size_t, char*,
+                                       FoldBlockState*);
 
 }  // namespace menshen::internal

@@ -45,6 +45,35 @@ struct FoldBlockState {
 // Whether this CPU runs FoldBlocks (x86-64 with AVX-512 BW, VBMI and VBMI2).
 bool FoldBlockSupported();
 
+// Windows: the vector step for CPUs with AVX2. A window is the code points
+// that lie wholly within 32 input bytes: ASCII, and three-byte code points
+// that fold to themselves or to one ASCII or three-byte code point (most of
+// Chinese text: Han, traditional Han, CJK and full-width punctuation, box
+// drawing). Byte masks classify them, a scalar look-up per Han character
+// tests the identity bitmap, the noise rule is mask arithmetic on the bytes,
+// and the kept bytes are compacted eight at a time by shuffles. Windows stop
+// at anything else (other lengths, expansions, ignorables, invalid UTF-8),
+// which the scalar pass then folds.
+inline constexpr size_t kFoldWindowBytes = 32;
+// Bytes a window reads past its start, and writes past the output position.
+inline constexpr size_t kFoldWindowReadBytes = kFoldWindowBytes + 2;
+inline constexpr size_t kFoldWindowWriteBytes = kFoldWindowBytes + 8;
+
+// Whether this CPU runs FoldWindowsAvx2 (x86-64 with AVX2, BMI1, POPCNT), and
+// the fold table has the ASCII classes the windows assume.
+bool FoldWindowsAvx2Supported();
+
+// Folds windows of input[from..from + room) while they are whole, writing
+// at t + state->out exactly what the scalar pass writes and keeping its
+// checkpoints. Returns the input bytes folded (a code point boundary); it
+// stops before the first code point a window does not fold.
+// input[from..from + room + kFoldWindowReadBytes - kFoldWindowBytes) must be
+// readable, t[out..out + room + kFoldWindowWriteBytes - kFoldWindowBytes)
+// writable. Only where FoldWindowsAvx2Supported().
+template <bool kSkipNoise>
+size_t FoldWindowsAvx2(const unsigned char* input, size_t from, size_t room, char* t,
+                       FoldBlockState* state);
+
 // Folds blocks of input[from..from + room) for as long as each is whole
 // (kFoldBlockBytes) and starts with code points it has a class for (identity
 // Han, fast-noise punctuation, ASCII but controls), writing them at

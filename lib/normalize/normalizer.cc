@@ -155,7 +155,9 @@ inline size_t CopyIdentityHan(const unsigned char* in, size_t m, uint32_t pos,
 // With `blocks` (never with kOffsets), runs of three-byte code points go
 // through FoldBlocks where it folds them.
 template <bool kSkipNoise, bool kOffsets>
-void FoldPass(std::string_view input, bool after_han, bool blocks, FoldedText* out) {
+void FoldPass(std::string_view input, bool after_han, FoldVector vector, FoldedText* out) {
+  const bool blocks = !kOffsets && vector == FoldVector::kAvx512;
+  const bool windows = !kOffsets && vector == FoldVector::kAvx2;
   const auto* in = reinterpret_cast<const unsigned char*>(input.data());
   const size_t n = input.size();
   const size_t slack = ft::kMaxExpansionBytes + 32;
@@ -242,6 +244,10 @@ void FoldPass(std::string_view input, bool after_han, bool blocks, FoldedText* o
   };
 
   size_t i = 0;
+  // Windows resume here; after one that stopped early the scalar pass goes
+  // on for a while first, so that text they cannot fold does not pay for a
+  // window per code point.
+  size_t windows_from = 0;
   while (i < n) {
     if (o + slack > limit) {
       Reserve<kOffsets>(out, o + 2 * (n - i) + slack);
@@ -255,6 +261,21 @@ void FoldPass(std::string_view input, bool after_han, bool blocks, FoldedText* o
       checkpoints[checkpoint_count++] = FoldCheckpoint{
           static_cast<uint32_t>(i), static_cast<uint32_t>(o), kSkipNoise && pending == 0};
       next_checkpoint = i + kCheckpointBytes;
+    }
+    if (windows && i >= windows_from && n - i >= kFoldWindowReadBytes &&
+        limit - o >= kFoldWindowWriteBytes) {
+      const size_t room = std::min(n - i - (kFoldWindowReadBytes - kFoldWindowBytes),
+                                   limit - o - (kFoldWindowWriteBytes - kFoldWindowBytes));
+      FoldBlockState state{o, pending, run_start, next_checkpoint, checkpoints, checkpoint_count};
+      const size_t done = FoldWindowsAvx2<kSkipNoise>(in, i, room, t, &state);
+      o = state.out;
+      pending = state.pending;
+      run_start = state.run_start;
+      next_checkpoint = state.next_checkpoint;
+      checkpoint_count = state.checkpoint_count;
+      i += done;
+      windows_from = done >= kFoldWindowBytes ? i + 1 : i + 2 * kFoldWindowBytes;
+      continue;
     }
     const unsigned b0 = in[i];
     if (b0 < 0x80) {
@@ -290,12 +311,16 @@ void FoldPass(std::string_view input, bool after_han, bool blocks, FoldedText* o
       const size_t first = i;
       const size_t stop = std::min(n, i + (limit - o - slack));
       while (i + 4 <= stop) {
-        if (!kOffsets && blocks && i + kFoldBlockReadBytes <= n) {
+        if (!kOffsets && blocks && i >= windows_from && i + kFoldBlockReadBytes <= n) {
           const size_t room = std::min(n - i - (kFoldBlockReadBytes - kFoldBlockBytes),
                                        limit - o - (kFoldBlockWriteBytes - kFoldBlockBytes));
           FoldBlockState state{o, pending, run_start, next_checkpoint, checkpoints,
                                checkpoint_count};
-          i += FoldBlocks<kSkipNoise>(in, i, room, t, &state);
+          const size_t done = FoldBlocks<kSkipNoise>(in, i, room, t, &state);
+          i += done;
+          // Blocks that stop within the first leave the next stretch to the
+          // scalar pass (as windows do, above).
+          if (done < kFoldBlockBytes) windows_from = i + 2 * kFoldBlockBytes;
           o = state.out;
           pending = state.pending;
           run_start = state.run_start;
@@ -428,19 +453,66 @@ std::string_view FoldVersion() { return ft::kVersion; }
 
 namespace {
 
+FoldVector BestVector() {
+  if (FoldBlockSupported()) return FoldVector::kAvx512;
+  if (FoldWindowsAvx2Supported()) return FoldVector::kAvx2;
+  return FoldVector::kNone;
+}
+
+// Whether ASCII is under an eighth or over seven eighths of the first KiB
+// of `input`: Chinese prose, which the scalar pass's loop over Han runs
+// folds faster than AVX2 windows do, or Latin text, which its ASCII loop
+// folds faster (docs/normalisation.md has the numbers). Windows pay where
+// scripts mix: technical Chinese, code, mixed documents.
+bool ScalarFoldsFaster(std::string_view input) {
+  const size_t n = std::min<size_t>(input.size(), 1024);
+  size_t ascii = 0;
+  size_t k = 0;
+#if defined(__SSE2__)
+  for (; k + 16 <= n; k += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(input.data() + k));
+    ascii += 16 - static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(_mm_movemask_epi8(v))));
+  }
+#endif
+  for (; k < n; ++k) ascii += static_cast<unsigned char>(input[k]) < 0x80;
+  return ascii * 8 < n || ascii * 8 > n * 7;
+}
+
 void FoldFrom(std::string_view input, const FoldOptions& options, bool after_han,
               FoldedText* out) {
-  const bool blocks = options.vector_blocks && FoldBlockSupported();
+  FoldVector vector = options.vector == FoldVector::kBest ? BestVector() : options.vector;
+  if (options.vector == FoldVector::kBest && vector == FoldVector::kAvx2 &&
+      ScalarFoldsFaster(input)) {
+    vector = FoldVector::kNone;
+  }
+  if (!FoldVectorSupported(vector)) vector = FoldVector::kNone;
   if (options.skip_noise) {
-    options.offsets ? FoldPass<true, true>(input, after_han, false, out)
-                    : FoldPass<true, false>(input, after_han, blocks, out);
+    options.offsets ? FoldPass<true, true>(input, after_han, FoldVector::kNone, out)
+                    : FoldPass<true, false>(input, after_han, vector, out);
   } else {
-    options.offsets ? FoldPass<false, true>(input, after_han, false, out)
-                    : FoldPass<false, false>(input, after_han, blocks, out);
+    options.offsets ? FoldPass<false, true>(input, after_han, FoldVector::kNone, out)
+                    : FoldPass<false, false>(input, after_han, vector, out);
   }
 }
 
 }  // namespace
+
+bool FoldVectorSupported(FoldVector vector) {
+  switch (vector) {
+    case FoldVector::kAvx512: return FoldBlockSupported();
+    case FoldVector::kAvx2: return FoldWindowsAvx2Supported();
+    default: return true;
+  }
+}
+
+std::string_view FoldVectorName(FoldVector vector) {
+  if (vector == FoldVector::kBest) vector = BestVector();
+  switch (vector) {
+    case FoldVector::kAvx512: return "avx512";
+    case FoldVector::kAvx2: return "avx2";
+    default: return "none";
+  }
+}
 
 void Fold(std::string_view input, const FoldOptions& options, FoldedText* out) {
   FoldFrom(input, options, /*after_han=*/false, out);

@@ -100,6 +100,20 @@ struct FoldedText {
   size_t OriginalEnd(size_t stop) const { return end[stop - 1]; }
 };
 
+// The vector step of the fold without offsets (fold_block.h). The result is
+// the same whichever runs; tests choose each to compare them.
+enum class FoldVector {
+  kBest,    // the fastest this CPU has
+  kNone,    // the scalar pass alone
+  kAvx2,    // windows of 32 bytes, AVX2
+  kAvx512,  // blocks of sixteen code points, AVX-512 BW, VBMI and VBMI2
+};
+
+// Whether this CPU runs `vector` (kBest and kNone: always).
+bool FoldVectorSupported(FoldVector vector);
+// "avx512", "avx2" or "none": what kBest is on this CPU.
+std::string_view FoldVectorName(FoldVector vector);
+
 struct FoldOptions {
   // Skip noise (spaces, punctuation, symbols, emoji) between Han characters:
   // a run of at most kMaxNoiseRun folded noise code points (ignorables do not
@@ -109,10 +123,9 @@ struct FoldOptions {
   // folded text and checkpoints, which is all a first look for candidates
   // needs; FillOffsets then maps the few spans that matched.
   bool offsets = true;
-  // Fold Chinese text sixteen code points at a time (fold_block.h) where the
-  // CPU can and the pass keeps no offsets. The result is the same either way;
-  // tests turn it off to compare the two.
-  bool vector_blocks = true;
+  // The vector step, where the pass keeps no offsets; one this CPU does not
+  // have means the scalar pass.
+  FoldVector vector = FoldVector::kBest;
 };
 
 // Folds `input` (any bytes; invalid UTF-8 becomes U+FFFD, one per maximal

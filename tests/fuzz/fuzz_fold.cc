@@ -1,7 +1,8 @@
-// Fuzz target: the fold's vector blocks (fold_block.h) against the scalar
-// pass. For any bytes, with and without noise skipping, the text-only fold
-// must be the same either way, and offsets filled from the blocks'
-// checkpoints must equal a fold with offsets.
+// Fuzz target: the fold's vector steps (fold_block.h: AVX-512 blocks, AVX2
+// windows, each where the CPU has it) against the scalar pass. For any
+// bytes, with and without noise skipping, the text-only fold must be the
+// same every way, and offsets filled from each one's checkpoints must equal
+// a fold with offsets.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -15,15 +16,16 @@ namespace {
 
 using menshen::internal::FoldedText;
 using menshen::internal::FoldOptions;
+using menshen::internal::FoldVector;
 
-void Check(std::string_view text, bool skip_noise) {
+void Check(std::string_view text, bool skip_noise, FoldVector vector) {
   FoldOptions options;
   options.skip_noise = skip_noise;
   options.offsets = false;
-  options.vector_blocks = false;
+  options.vector = FoldVector::kNone;
   FoldedText scalar;
   menshen::internal::Fold(text, options, &scalar);
-  options.vector_blocks = true;
+  options.vector = vector;
   FoldedText blocks;
   menshen::internal::Fold(text, options, &blocks);
   if (blocks.text != scalar.text || blocks.invalid_sequences != scalar.invalid_sequences) {
@@ -51,7 +53,10 @@ void Check(std::string_view text, bool skip_noise) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  Check(text, true);
-  Check(text, false);
+  for (FoldVector vector : {FoldVector::kAvx2, FoldVector::kAvx512}) {
+    if (!menshen::internal::FoldVectorSupported(vector)) continue;
+    Check(text, true, vector);
+    Check(text, false, vector);
+  }
   return 0;
 }

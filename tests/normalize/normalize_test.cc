@@ -468,8 +468,19 @@ TEST(FillOffsetsTest, EqualsAFoldWithOffsets) {
 // step writes, and the code points that stop it (traditional Han, ASCII,
 // full-width letters, emoji, ignorables, invalid and truncated sequences,
 // noise runs longer than kMaxNoiseRun), then text that is half noise.
-TEST(FoldBlockTest, EqualsTheScalarPass) {
-  if (!FoldBlockSupported()) GTEST_SKIP() << "this CPU has no AVX-512 VBMI2";
+//
+// Every vector step this CPU has is compared (AVX-512 blocks, AVX2 windows):
+// the test forces each through FoldOptions::vector.
+class FoldVectorTest : public ::testing::TestWithParam<FoldVector> {};
+
+INSTANTIATE_TEST_SUITE_P(Paths, FoldVectorTest,
+                         ::testing::Values(FoldVector::kAvx2, FoldVector::kAvx512),
+                         [](const ::testing::TestParamInfo<FoldVector>& info) {
+                           return std::string(FoldVectorName(info.param));
+                         });
+
+TEST_P(FoldVectorTest, EqualsTheScalarPass) {
+  if (!FoldVectorSupported(GetParam())) GTEST_SKIP() << "this CPU lacks the instructions";
   const std::vector<std::string> han = Utf8Pieces(
       "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会"
       "卖淫毒赌冰网操妈傻逼大麻烦");
@@ -477,8 +488,10 @@ TEST(FoldBlockTest, EqualsTheScalarPass) {
       "，。、：；！？（）《》「」『』【】〈〉“”‘’—～·％＋＝　…‥※〃〇");
   const std::vector<std::string> stoppers = {
       "賣", "國", "說", "a", "Z", " ", "1", "*", "hello ", "\n", "ｆ", "Ａ", "０",
-      "😀", "\u200b", "\ufe0f", "の", "𠮷", "\xff", "\x80", "\xe4\xb8", "\xed\xa0\x80",
-      "\xe0\x80\x80", "，，，，，，，，，", "。。。。。。。。"};
+      "😀", "\u200b", "\ufe0f", "の", "が", "𠮷", "\xff", "\x80", "\xe4\xb8", "\xed\xa0\x80",
+      "\xe0\x80\x80", "，，，，，，，，，", "。。。。。。。。", "\u00a0", "·", "é", "ß", "Ω",
+      "\u00ad", "─", "│", "①", "ﬁ", "\xc0\xaf", "\xc2", "Hello, World: ", "-l --all ",
+      "\u4dc0", "\ufeff", "\ue000", "\u2028", "™", "€", "㎏", "\u3000\u3000"};
   std::mt19937 rng(2026);
   FoldedText scalar, vector, with_offsets, window;
   // The later rounds are half noise, much of it … (three code points of a
@@ -504,9 +517,9 @@ TEST(FoldBlockTest, EqualsTheScalarPass) {
       FoldOptions options;
       options.skip_noise = skip_noise;
       options.offsets = false;
-      options.vector_blocks = false;
+      options.vector = FoldVector::kNone;
       Fold(s, options, &scalar);
-      options.vector_blocks = true;
+      options.vector = GetParam();
       Fold(s, options, &vector);
       ASSERT_EQ(vector.text, scalar.text) << "round " << round << " skip_noise " << skip_noise;
       EXPECT_EQ(vector.invalid_sequences, scalar.invalid_sequences);
