@@ -472,12 +472,12 @@ constexpr uint8_t kSameWord = 0x81;
 constexpr uint32_t kPunctuationChunks[] = {0x2000, 0x2500, 0x3000, 0xFF00};
 constexpr int kChunks = sizeof kPunctuationChunks / sizeof kPunctuationChunks[0];
 struct PunctuationTable {
-  alignas(16) uint8_t value[kChunks][64];
+  alignas(64) uint8_t value[kChunks][128];  // AVX2 windows use the first 64
 };
 PunctuationTable BuildPunctuation() {
   PunctuationTable table{};
   for (int chunk = 0; chunk < kChunks; ++chunk) {
-    for (uint32_t k = 0; k < 64; ++k) {
+    for (uint32_t k = 0; k < 128; ++k) {
       const uint32_t cp = kPunctuationChunks[chunk] + k;
       const uint32_t en = ft::Lookup(cp);
       const uint32_t cls = ft::ClassOf(en);
@@ -669,12 +669,22 @@ MENSHEN_AVX2_TARGET size_t FoldWindowsImpl(const unsigned char* input, size_t fr
       const uint32_t threes = lead3 & valid;
       const uint32_t twos = lead2 & valid;
       // Han that folds to itself: a bit of the identity bitmap each.
-      uint32_t han = 0;
-      if ((threes & han_range) != 0) {
+      // As if every Han candidate folded to itself; the look-up only decides
+      // a predicted branch (see FoldWindows512Impl).
+      const uint32_t candidates = threes & han_range;
+      uint32_t han = candidates;
+      uint32_t not_identity = 0;
+      if (candidates != 0) {
         const __m256i lead3_v = _mm256_cmpeq_epi8(_mm256_and_si256(v, c_f0), c_e0);
-        han = HanIdentity(hi3, lo3,
-                          _mm256_and_si256(lead3_v, _mm256_cmpeq_epi8(_mm256_min_epu8(from_han, c_han_span), from_han))) &
-              threes;
+        const uint32_t identity =
+            HanIdentity(hi3, lo3,
+                        _mm256_and_si256(lead3_v, _mm256_cmpeq_epi8(
+                                                      _mm256_min_epu8(from_han, c_han_span), from_han))) &
+            threes;
+        if (__builtin_expect(identity != candidates, 0)) {
+          han = identity;
+          not_identity = candidates & ~identity;
+        }
       }
       // Chinese punctuation, from the shuffle tables.
       __m256i punctuation = _mm256_setzero_si256();
@@ -708,7 +718,7 @@ MENSHEN_AVX2_TARGET size_t FoldWindowsImpl(const unsigned char* input, size_t fr
       uint32_t word_multi = same_word | (to_ascii & ascii_alnum);
       uint32_t shrink = (to_ascii << 1) | (to_ascii << 2);
       uint32_t unsupported = 0;
-      const uint32_t slow = (threes & ~han & ~punctuated) | twos;
+      const uint32_t slow = (threes & ~candidates & ~punctuated) | not_identity | twos;
       bool patched = false;
       if (slow != 0) {
         if (twos != 0) {
@@ -851,7 +861,304 @@ MENSHEN_AVX2_TARGET size_t FoldWindowsImpl(const unsigned char* input, size_t fr
   return p;
 }
 
+// ---- Windows (AVX-512) ------------------------------------------------------
+//
+// The same windows, 64 bytes at a time, with what AVX-512 adds: masks in
+// mask registers, 128-entry punctuation tables in two registers each
+// (vpermi2b), the Han candidates compressed into gather lanes, and the kept
+// bytes written with one compress.
+
+#define MENSHEN_WINDOWS512_TARGET                                                         \
+  __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vbmi2,bmi,bmi2,lzcnt,popcnt")))
+
+inline bool HasLongByteRun64(uint64_t runs) {
+  static_assert(kMaxNoiseRun == 8);
+  const uint64_t two = runs & (runs >> 1);
+  const uint64_t four = two & (two >> 2);
+  const uint64_t eight = four & (four >> 4);
+  return (eight & (runs >> 8)) != 0;
+}
+
+MENSHEN_WINDOWS512_TARGET inline __m512i Bytes512(int b) {
+  return _mm512_set1_epi8(static_cast<char>(b));
+}
+
+// Bit k set when the code point at byte k (hi << 8 | lo, a bit of
+// `candidates`, all in U+3000..U+9FFF) is Han that folds to itself.
+MENSHEN_WINDOWS512_TARGET inline uint64_t HanIdentity512(__m512i hi, __m512i lo,
+                                                          uint64_t candidates) {
+  const __m512i his = _mm512_maskz_compress_epi8(candidates, hi);
+  const __m512i los = _mm512_maskz_compress_epi8(candidates, lo);
+  const unsigned count = static_cast<unsigned>(__builtin_popcountll(candidates));
+  const __m512i first = _mm512_set1_epi32(static_cast<int>(ft::kCjkFirst));
+  const __m512i low5 = _mm512_set1_epi32(31);
+  const __m512i one = _mm512_set1_epi32(1);
+  uint64_t identity = 0;
+  for (unsigned base = 0; base < count; base += 16) {
+    const __m128i h = _mm512_extracti32x4_epi32(his, 0);
+    const __m128i l = _mm512_extracti32x4_epi32(los, 0);
+    const __m128i h1 = _mm512_extracti32x4_epi32(his, 1);
+    const __m128i l1 = _mm512_extracti32x4_epi32(los, 1);
+    const __m512i cp = _mm512_or_si512(_mm512_slli_epi32(_mm512_cvtepu8_epi32(base == 0 ? h : h1), 8),
+                                       _mm512_cvtepu8_epi32(base == 0 ? l : l1));
+    const __m512i index = _mm512_sub_epi32(cp, first);
+    const __mmask16 present = static_cast<__mmask16>(_bzhi_u32(0xFFFF, count - base));
+    const __m512i words = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), present,
+                                                      _mm512_srli_epi32(index, 5),
+                                                      ft::kHanIdentity, 4);
+    const __mmask16 bits = _mm512_test_epi32_mask(
+        _mm512_srlv_epi32(words, _mm512_and_si512(index, low5)), one);
+    identity |= uint64_t{bits} << base;
+  }
+  return _pdep_u64(identity, candidates);
+}
+
+template <bool kSkipNoise>
+MENSHEN_WINDOWS512_TARGET size_t FoldWindows512Impl(const unsigned char* input, size_t from,
+                                                    size_t room, char* t, FoldBlockState* state,
+                                                    bool yield) {
+  const unsigned char* in = input + from;
+  size_t out = state->out;
+  uint64_t pending = state->pending;
+  size_t run_start = state->run_start;
+  size_t next_checkpoint = state->next_checkpoint;
+  FoldCheckpoint* const checkpoints = state->checkpoints;
+  size_t checkpoint_count = state->checkpoint_count;
+
+  const __m512i c_f0 = Bytes512(0xF0), c_e0 = Bytes512(0xE0), c_c0 = Bytes512(0xC0),
+                c_0f = Bytes512(0x0F), c_03 = Bytes512(0x03), c_1c = Bytes512(0x1C),
+                c_3f = Bytes512(0x3F), c_80 = Bytes512(0x80), c_20 = Bytes512(0x20);
+  const __m512i c_same_noise = Bytes512(kSameNoise), c_same_word = Bytes512(kSameWord);
+  __m512i tables[kChunks][2];
+  for (int chunk = 0; chunk < kChunks; ++chunk) {
+    tables[chunk][0] = _mm512_load_si512(kPunctuation.value[chunk]);
+    tables[chunk][1] = _mm512_load_si512(kPunctuation.value[chunk] + 64);
+  }
+  alignas(64) uint8_t hi_lanes[64];
+  alignas(64) uint8_t lo_lanes[64];
+  alignas(64) uint8_t patch[80];
+  constexpr size_t kBytes = 64;
+
+  size_t p = 0;
+  bool stopped = false;
+  while (!stopped && p + kBytes <= room) {
+    const unsigned char* q = in + p;
+    const __m512i v = _mm512_loadu_si512(q);
+    const uint64_t non_ascii = _mm512_movepi8_mask(v);
+    if (yield && p != 0 && non_ascii == ~uint64_t{0}) break;  // the blocks' turn
+    const uint64_t upper = _mm512_cmp_epu8_mask(_mm512_sub_epi8(v, Bytes512('A')), Bytes512(26),
+                                                _MM_CMPINT_LT);
+    const __m512i lower = _mm512_or_si512(v, c_20);
+    const uint64_t alnum =
+        _mm512_cmp_epu8_mask(_mm512_sub_epi8(lower, Bytes512('a')), Bytes512(26), _MM_CMPINT_LT) |
+        _mm512_cmp_epu8_mask(_mm512_sub_epi8(v, Bytes512('0')), Bytes512(10), _MM_CMPINT_LT);
+    const __m512i lowered = _mm512_or_si512(v, _mm512_maskz_mov_epi8(upper, c_20));
+
+    if (non_ascii == 0) {
+      _mm512_storeu_si512(t + out, lowered);
+      out += kBytes;
+      if (kSkipNoise) pending = alnum != 0 ? kNoNoiseRun : pending + kBytes;
+      p += kBytes;
+    } else {
+      const __m512i v1 = _mm512_loadu_si512(q + 1);
+      const __m512i v2 = _mm512_loadu_si512(q + 2);
+      const uint64_t ascii = ~non_ascii;
+      const uint64_t cont = _mm512_cmplt_epi8_mask(v, Bytes512(-64));
+      const uint64_t lead2 = _mm512_cmpeq_epi8_mask(_mm512_and_si512(v, c_e0), c_c0) &
+                             _mm512_cmpgt_epi8_mask(v, Bytes512(0xC1 - 256));
+      const uint64_t lead3 = _mm512_cmpeq_epi8_mask(_mm512_and_si512(v, c_f0), c_e0);
+      const uint64_t expected = (lead2 << 1) | (lead3 << 1) | (lead3 << 2);
+      uint64_t valid = (lead3 >> 62) & 1                   ? _bzhi_u64(~uint64_t{0}, 62)
+                       : (((lead2 | lead3) >> 63) & 1) != 0 ? _bzhi_u64(~uint64_t{0}, 63)
+                                                            : ~uint64_t{0};
+      const uint64_t bad = ((ascii | lead2 | lead3) & expected) | (cont & ~expected) |
+                           ~(ascii | lead2 | lead3 | cont);
+      if (bad != 0) {
+        unsigned b = static_cast<unsigned>(_tzcnt_u64(bad));
+        if ((expected >> b) & 1) b -= (((lead2 | lead3) >> (b - 1)) & 1) ? 1 : 2;
+        valid &= _bzhi_u64(~uint64_t{0}, b);
+        stopped = true;
+      }
+      const __m512i hi3 = _mm512_or_si512(
+          _mm512_slli_epi16(_mm512_and_si512(v, c_0f), 4),
+          _mm512_and_si512(_mm512_srli_epi16(v1, 2), c_0f));
+      const __m512i lo3 = _mm512_or_si512(
+          _mm512_slli_epi16(_mm512_and_si512(v1, c_03), 6), _mm512_and_si512(v2, c_3f));
+      const uint64_t threes = lead3 & valid;
+      const uint64_t twos = lead2 & valid;
+      const uint64_t han_range = _mm512_cmp_epu8_mask(_mm512_sub_epi8(hi3, Bytes512(0x34)),
+                                                      Bytes512(0x9F - 0x34), _MM_CMPINT_LE);
+      // Han that folds to itself. The windows go on as if every Han
+      // candidate did (nearly all do) and the look-up only decides a
+      // predicted branch: the gathers' latency stays off the chain from one
+      // window's output position to the next.
+      const uint64_t candidates = threes & han_range;
+      uint64_t han = candidates;
+      uint64_t not_identity = 0;
+      if (candidates != 0) {
+        const uint64_t identity = HanIdentity512(hi3, lo3, candidates);
+        if (__builtin_expect(identity != candidates, 0)) {
+          han = identity;
+          not_identity = candidates & ~identity;
+        }
+      }
+      // Chinese punctuation, from the 128-entry tables.
+      __m512i punctuation = _mm512_setzero_si512();
+      const uint64_t low_half = _mm512_testn_epi8_mask(lo3, c_80);
+      for (int chunk = 0; chunk < kChunks; ++chunk) {
+        const uint64_t in_chunk =
+            _mm512_cmpeq_epi8_mask(hi3, Bytes512(static_cast<int>(kPunctuationChunks[chunk] >> 8))) &
+            low_half;
+        punctuation = _mm512_mask_mov_epi8(
+            punctuation, in_chunk,
+            _mm512_permutex2var_epi8(tables[chunk][0], lo3, tables[chunk][1]));
+      }
+      const uint64_t punctuated = threes & _mm512_test_epi8_mask(punctuation, punctuation);
+      const uint64_t same_noise = punctuated & _mm512_cmpeq_epi8_mask(punctuation, c_same_noise);
+      const uint64_t same_word = punctuated & _mm512_cmpeq_epi8_mask(punctuation, c_same_word);
+      const uint64_t to_ascii = punctuated & ~(same_noise | same_word);
+      const uint64_t ascii_alnum =
+          _mm512_cmp_epu8_mask(_mm512_sub_epi8(_mm512_or_si512(punctuation, c_20), Bytes512('a')),
+                               Bytes512(26), _MM_CMPINT_LT) |
+          _mm512_cmp_epu8_mask(_mm512_sub_epi8(punctuation, Bytes512('0')), Bytes512(10),
+                               _MM_CMPINT_LT);
+      uint64_t noise_multi = same_noise | (to_ascii & ~ascii_alnum);
+      uint64_t word_multi = same_word | (to_ascii & ascii_alnum);
+      uint64_t shrink = (to_ascii << 1) | (to_ascii << 2);
+      uint64_t unsupported = 0;
+      const uint64_t slow = (threes & ~candidates & ~punctuated) | not_identity | twos;
+      bool patched = false;
+      if (slow != 0) {
+        const __m512i hi2 = _mm512_srli_epi16(_mm512_and_si512(v, c_1c), 2);
+        const __m512i lo2 = _mm512_or_si512(_mm512_slli_epi16(_mm512_and_si512(v, c_03), 6),
+                                            _mm512_and_si512(v1, c_3f));
+        _mm512_store_si512(hi_lanes, _mm512_mask_mov_epi8(hi3, lead2, hi2));
+        _mm512_store_si512(lo_lanes, _mm512_mask_mov_epi8(lo3, lead2, lo2));
+        _mm512_store_si512(patch, v);
+        patched = true;
+        for (uint64_t m = slow; m != 0; m &= m - 1) {
+          const unsigned k = static_cast<unsigned>(_tzcnt_u64(m));
+          const uint32_t cp = (uint32_t{hi_lanes[k]} << 8) | lo_lanes[k];
+          const uint32_t length = 3 - static_cast<uint32_t>((twos >> k) & 1);
+          const uint32_t en = ft::Lookup(cp);
+          const uint32_t mode = ft::ModeOf(en);
+          const uint32_t cls = ft::ClassOf(en);
+          const uint32_t target = mode == ft::kModeIdentity ? cp : en & ft::kValueMask;
+          const uint32_t target_length = target < 0x80 ? 1 : target < 0x800 ? 2 : 3;
+          const bool ok = ((mode == ft::kModeIdentity) | (mode == ft::kModeSingle)) &
+                          (target_length <= length) & ((target & 0xF800) != 0xD800) &
+                          (cp >= (length == 3 ? 0x800u : 0x80u)) & ((cp & 0xF800) != 0xD800);
+          if (target_length == 1) {
+            patch[k] = static_cast<uint8_t>(target);
+          } else if (target_length == 2) {
+            patch[k] = static_cast<uint8_t>(0xC0 | (target >> 6));
+            patch[k + 1] = static_cast<uint8_t>(0x80 | (target & 0x3F));
+          } else {
+            patch[k] = static_cast<uint8_t>(0xE0 | (target >> 12));
+            patch[k + 1] = static_cast<uint8_t>(0x80 | ((target >> 6) & 0x3F));
+            patch[k + 2] = static_cast<uint8_t>(0x80 | (target & 0x3F));
+          }
+          const uint64_t bit = uint64_t{1} << k;
+          unsupported |= ok ? 0 : bit;
+          shrink |= uint64_t{_bzhi_u32(7, length) & ~_bzhi_u32(7, target_length)} << k;
+          han |= cls == ft::kClassHan ? bit : 0;
+          noise_multi |= cls == ft::kClassNoise ? bit : 0;
+          word_multi |= (cls == ft::kClassWord) | (cls == ft::kClassOther) ? bit : 0;
+        }
+        if (unsupported != 0) {
+          valid &= _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(_tzcnt_u64(unsupported)));
+          stopped = true;
+        }
+      }
+      const uint64_t leads3 = lead3 & valid;
+      const uint64_t leads2 = lead2 & valid;
+      uint64_t keep = valid & ~shrink;
+      size_t at = out;
+      if (kSkipNoise) {
+        const uint64_t h = han & valid;
+        const uint64_t n = ((ascii & ~alnum) | noise_multi) & valid;
+        const uint64_t stops = h | (((ascii & alnum) | word_multi) & valid);
+        const uint64_t runs = n | ((n & (leads2 | leads3)) << 1) | ((n & leads3) << 2);
+        const uint64_t seeds = (h << 3) & runs;
+        const uint64_t after = ((runs + seeds) ^ runs) & runs;
+        const uint64_t a2 = runs & (runs >> 1);
+        const uint64_t a4 = a2 & (a2 >> 2);
+        const uint64_t a8 = a4 & (a4 >> 4);
+        const uint64_t a16 = a8 & (a8 >> 8);
+        const uint64_t a32 = a16 & (a16 >> 16);
+        uint64_t before = runs & (h >> 1);
+        before |= (before >> 1) & runs;
+        before |= (before >> 2) & a2;
+        before |= (before >> 4) & a4;
+        before |= (before >> 8) & a8;
+        before |= (before >> 16) & a16;
+        before |= (before >> 32) & a32;
+        uint64_t dropped = after & before;
+        if (HasLongByteRun64(dropped)) {
+          const uint64_t leads = (ascii | lead2 | lead3) & valid;
+          for (uint64_t r = dropped; r != 0;) {
+            const unsigned start = static_cast<unsigned>(_tzcnt_u64(r));
+            const unsigned length = static_cast<unsigned>(_tzcnt_u64(~(r >> start)));
+            const uint64_t run = _bzhi_u64(~uint64_t{0}, length) << start;
+            if (__builtin_popcountll(leads & run) > kMaxNoiseRun) dropped &= ~run;
+            r &= ~run;
+          }
+        }
+        keep &= ~dropped;
+        const unsigned first = static_cast<unsigned>(_tzcnt_u64(stops));  // 64 when none
+        const uint64_t before_first = _bzhi_u64(~uint64_t{0}, first);
+        const uint64_t opened = pending + static_cast<uint64_t>(__builtin_popcountll(n & before_first));
+        const bool rewind =
+            (stops != 0) & (((h >> (first & 63)) & 1) != 0) & (opened - 1 < kMaxNoiseRun);
+        at = rewind ? run_start : out;
+        keep &= rewind ? ~before_first : ~uint64_t{0};
+        const unsigned after_last = 64 - static_cast<unsigned>(_lzcnt_u64(stops));  // 0 when none
+        const bool last_han = (stops != 0) & (((h >> ((after_last - 1) & 63)) & 1) != 0);
+        const uint64_t trailing = static_cast<uint64_t>(
+            __builtin_popcountll(n & ~_bzhi_u64(~uint64_t{0}, after_last)));
+        const size_t through_last = static_cast<size_t>(
+            __builtin_popcountll(keep & _bzhi_u64(~uint64_t{0}, after_last + 2)));
+        pending = stops == 0 ? pending + static_cast<uint64_t>(__builtin_popcountll(n))
+                  : last_han ? trailing
+                             : kNoNoiseRun;
+        run_start = last_han ? at + through_last : run_start;
+      }
+      __m512i kept = lowered;
+      if (patched) {
+        kept = _mm512_or_si512(_mm512_load_si512(patch), _mm512_maskz_mov_epi8(upper, c_20));
+      }
+      kept = _mm512_mask_mov_epi8(kept, to_ascii & valid, punctuation);
+      _mm512_storeu_si512(t + at, _mm512_maskz_compress_epi8(keep, kept));
+      out = at + static_cast<size_t>(__builtin_popcountll(keep));
+      p += valid == ~uint64_t{0} ? kBytes : static_cast<size_t>(_tzcnt_u64(~valid));
+    }
+    if (from + p >= next_checkpoint && (!kSkipNoise || pending == 0 || pending > kMaxNoiseRun)) {
+      checkpoints[checkpoint_count++] = FoldCheckpoint{
+          static_cast<uint32_t>(from + p), static_cast<uint32_t>(out), kSkipNoise && pending == 0};
+      next_checkpoint = from + p + kCheckpointBytes;
+    }
+  }
+  state->out = out;
+  state->pending = pending;
+  state->run_start = run_start;
+  state->next_checkpoint = next_checkpoint;
+  state->checkpoint_count = checkpoint_count;
+  return p;
+}
+
 }  // namespace
+
+bool FoldWindows512Supported() {
+  static const bool supported = FoldBlockSupported() && __builtin_cpu_supports("lzcnt") &&
+                                AsciiAsWindowsAssume();
+  return supported;
+}
+
+template <bool kSkipNoise>
+size_t FoldWindows512(const unsigned char* input, size_t from, size_t room, char* t,
+                      FoldBlockState* state, bool yield) {
+  return FoldWindows512Impl<kSkipNoise>(input, from, room, t, state, yield);
+}
 
 bool FoldWindowsAvx2Supported() {
   static const bool supported = __builtin_cpu_supports("avx2") &&
@@ -871,6 +1178,7 @@ size_t FoldWindowsAvx2(const unsigned char* input, size_t from, size_t room, cha
 
 bool FoldBlockSupported() { return false; }
 bool FoldWindowsAvx2Supported() { return false; }
+bool FoldWindows512Supported() { return false; }
 
 template <bool kSkipNoise>
 size_t FoldBlocks(const unsigned char*, size_t, size_t, char*, FoldBlockState*) {
@@ -878,6 +1186,10 @@ size_t FoldBlocks(const unsigned char*, size_t, size_t, char*, FoldBlockState*) 
 }
 template <bool kSkipNoise>
 size_t FoldWindowsAvx2(const unsigned char*, size_t, size_t, char*, FoldBlockState*) {
+  return 0;
+}
+template <bool kSkipNoise>
+size_t FoldWindows512(const unsigned char*, size_t, size_t, char*, FoldBlockState*, bool) {
   return 0;
 }
 
@@ -890,5 +1202,9 @@ template size_t FoldWindowsAvx2<true>(const unsigned char*, size_t, size_t, char
                                       FoldBlockState*);
 template size_t FoldWindowsAvx2<false>(const unsigned char*, size_t, size_t, char*,
                                        FoldBlockState*);
+template size_t FoldWindows512<true>(const unsigned char*, size_t, size_t, char*,
+                                     FoldBlockState*, bool);
+template size_t FoldWindows512<false>(const unsigned char*, size_t, size_t, char*,
+                                      FoldBlockState*, bool);
 
 }  // namespace menshen::internal

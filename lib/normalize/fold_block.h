@@ -74,6 +74,18 @@ template <bool kSkipNoise>
 size_t FoldWindowsAvx2(const unsigned char* input, size_t from, size_t room, char* t,
                        FoldBlockState* state);
 
+// The same windows, 64 bytes each, with AVX-512 (BW, VBMI, VBMI2). They read
+// two bytes past a window and write up to 64 past the output position. With
+// `yield` they stop before a window (not the first) without ASCII, so that
+// FoldBlocks, faster on such text, can take it.
+inline constexpr size_t kFoldWindow512Bytes = 64;
+inline constexpr size_t kFoldWindow512ReadBytes = kFoldWindow512Bytes + 2;
+inline constexpr size_t kFoldWindow512WriteBytes = kFoldWindow512Bytes + 64;
+bool FoldWindows512Supported();
+template <bool kSkipNoise>
+size_t FoldWindows512(const unsigned char* input, size_t from, size_t room, char* t,
+                      FoldBlockState* state, bool yield);
+
 // Folds blocks of input[from..from + room) for as long as each is whole
 // (kFoldBlockBytes) and starts with code points it has a class for (identity
 // Han, fast-noise punctuation, ASCII but controls), writing them at

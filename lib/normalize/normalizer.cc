@@ -144,6 +144,15 @@ inline size_t CopyIdentityHan(const unsigned char* in, size_t m, uint32_t pos,
   return k;
 }
 
+// Whether the 64 bytes at p are all non-ASCII (the caller guarantees them).
+inline bool NoAsciiAhead(const unsigned char* p) {
+  uint64_t words[8];
+  std::memcpy(words, p, sizeof words);
+  uint64_t all = ~uint64_t{0};
+  for (uint64_t w : words) all &= w;
+  return (all & 0x8080808080808080u) == 0x8080808080808080u;
+}
+
 // One fold pass. The state lives in locals (not members) so that byte stores
 // through `t` cannot alias it. Output buffers carry slack, so every code
 // point's output is written with fixed-width stores; they are trimmed at the
@@ -152,12 +161,16 @@ inline size_t CopyIdentityHan(const unsigned char* in, size_t m, uint32_t pos,
 // Without offsets the pass keeps checkpoints (FoldCheckpoint). It starts in
 // the state a checkpoint records: after a Han character when `after_han`.
 //
-// With `blocks` (never with kOffsets), runs of three-byte code points go
-// through FoldBlocks where it folds them.
+// Without offsets a vector step (fold_block.h) folds what it can: AVX-512
+// blocks, AVX2 or AVX-512 windows, or (`with_blocks`) AVX-512 windows that
+// hand Chinese without ASCII to the blocks and take back what stops them.
 template <bool kSkipNoise, bool kOffsets>
-void FoldPass(std::string_view input, bool after_han, FoldVector vector, FoldedText* out) {
+void FoldPass(std::string_view input, bool after_han, FoldVector vector, bool with_blocks,
+              FoldedText* out) {
   const bool blocks = !kOffsets && vector == FoldVector::kAvx512;
   const bool windows = !kOffsets && vector == FoldVector::kAvx2;
+  const bool windows512 = !kOffsets && vector == FoldVector::kAvx512Windows;
+  with_blocks &= windows512;
   const auto* in = reinterpret_cast<const unsigned char*>(input.data());
   const size_t n = input.size();
   const size_t slack = ft::kMaxExpansionBytes + 32;
@@ -261,6 +274,48 @@ void FoldPass(std::string_view input, bool after_han, FoldVector vector, FoldedT
       checkpoints[checkpoint_count++] = FoldCheckpoint{
           static_cast<uint32_t>(i), static_cast<uint32_t>(o), kSkipNoise && pending == 0};
       next_checkpoint = i + kCheckpointBytes;
+    }
+    if (windows512 && i >= windows_from && n - i >= kFoldWindow512ReadBytes &&
+        limit - o >= kFoldWindow512WriteBytes) {
+      FoldBlockState state{o, pending, run_start, next_checkpoint, checkpoints, checkpoint_count};
+      // Chinese without ASCII: the blocks first, which fold it fastest.
+      bool yield = with_blocks;
+      if (with_blocks && NoAsciiAhead(in + i) && n - i >= kFoldBlockReadBytes &&
+          limit - o >= kFoldBlockWriteBytes) {
+        const size_t room = std::min(n - i - (kFoldBlockReadBytes - kFoldBlockBytes),
+                                     limit - o - (kFoldBlockWriteBytes - kFoldBlockBytes));
+        const size_t done = FoldBlocks<kSkipNoise>(in, i, room, t, &state);
+        i += done;
+        // Blocks that stopped after a while: whatever stopped them is the
+        // windows' on the next round. Blocks that stopped at once leave at
+        // least one window to the windows.
+        if (done >= kFoldBlockBytes || n - i < kFoldWindow512ReadBytes ||
+            limit - state.out < kFoldWindow512WriteBytes) {
+          o = state.out;
+          pending = state.pending;
+          run_start = state.run_start;
+          next_checkpoint = state.next_checkpoint;
+          checkpoint_count = state.checkpoint_count;
+          continue;
+        }
+        yield = false;
+      }
+      const size_t room =
+          std::min(n - i - (kFoldWindow512ReadBytes - kFoldWindow512Bytes),
+                   limit - state.out - (kFoldWindow512WriteBytes - kFoldWindow512Bytes));
+      const size_t done = FoldWindows512<kSkipNoise>(in, i, room, t, &state, yield);
+      o = state.out;
+      pending = state.pending;
+      run_start = state.run_start;
+      next_checkpoint = state.next_checkpoint;
+      checkpoint_count = state.checkpoint_count;
+      i += done;
+      // Windows that stopped early leave a stretch to the scalar pass; those
+      // that handed over to the blocks go straight on.
+      windows_from = done < kFoldWindow512Bytes                               ? i + 2 * kFoldWindow512Bytes
+                     : yield && n - i >= kFoldWindow512Bytes && NoAsciiAhead(in + i) ? i
+                                                                                   : i + 1;
+      continue;
     }
     if (windows && i >= windows_from && n - i >= kFoldWindowReadBytes &&
         limit - o >= kFoldWindowWriteBytes) {
@@ -453,45 +508,62 @@ std::string_view FoldVersion() { return ft::kVersion; }
 
 namespace {
 
-FoldVector BestVector() {
-  if (FoldBlockSupported()) return FoldVector::kAvx512;
-  if (FoldWindowsAvx2Supported()) return FoldVector::kAvx2;
-  return FoldVector::kNone;
+// The share of ASCII in `input`, in eighths (0..8), from four samples of
+// 256 bytes spread over it (all of it when shorter than a KiB).
+size_t AsciiEighths(std::string_view input) {
+  constexpr size_t kSample = 256;
+  const size_t n = input.size();
+  if (n == 0) return 8;
+  size_t ascii = 0;
+  size_t seen = 0;
+  auto count = [&](size_t from, size_t to) {
+    size_t k = from;
+#if defined(__SSE2__)
+    for (; k + 16 <= to; k += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(input.data() + k));
+      ascii += 16 - static_cast<size_t>(
+                        __builtin_popcount(static_cast<unsigned>(_mm_movemask_epi8(v))));
+    }
+#endif
+    for (; k < to; ++k) ascii += static_cast<unsigned char>(input[k]) < 0x80;
+    seen += to - from;
+  };
+  if (n <= 4 * kSample) {
+    count(0, n);
+  } else {
+    for (size_t q = 0; q < 4; ++q) {
+      const size_t at = q * (n - kSample) / 3;
+      count(at, at + kSample);
+    }
+  }
+  return ascii * 8 / seen;
 }
 
-// Whether ASCII is under an eighth or over seven eighths of the first KiB
-// of `input`: Chinese prose, which the scalar pass's loop over Han runs
-// folds faster than AVX2 windows do, or Latin text, which its ASCII loop
-// folds faster (docs/normalisation.md has the numbers). Windows pay where
-// scripts mix: technical Chinese, code, mixed documents.
-bool ScalarFoldsFaster(std::string_view input) {
-  const size_t n = std::min<size_t>(input.size(), 1024);
-  size_t ascii = 0;
-  size_t k = 0;
-#if defined(__SSE2__)
-  for (; k + 16 <= n; k += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(input.data() + k));
-    ascii += 16 - static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(_mm_movemask_epi8(v))));
-  }
-#endif
-  for (; k < n; ++k) ascii += static_cast<unsigned char>(input[k]) < 0x80;
-  return ascii * 8 < n || ascii * 8 > n * 7;
+// The fastest vector step for `input` on this CPU, as measured
+// (docs/normalisation.md). With AVX-512: windows, which hand Chinese without
+// ASCII to the blocks. With AVX2 only: windows where scripts mix (technical
+// Chinese, code, mixed documents); the scalar pass's loop over Han runs is
+// faster on Chinese prose (under an eighth ASCII) and its ASCII loop on
+// Latin text (seven eighths or more).
+FoldVector BestVector(std::string_view input) {
+  if (FoldWindows512Supported()) return FoldVector::kAvx512Windows;  // with the blocks
+  if (!FoldWindowsAvx2Supported()) return FoldVector::kNone;
+  const size_t eighths = AsciiEighths(input);
+  return eighths == 0 || eighths >= 7 ? FoldVector::kNone : FoldVector::kAvx2;
 }
 
 void FoldFrom(std::string_view input, const FoldOptions& options, bool after_han,
               FoldedText* out) {
-  FoldVector vector = options.vector == FoldVector::kBest ? BestVector() : options.vector;
-  if (options.vector == FoldVector::kBest && vector == FoldVector::kAvx2 &&
-      ScalarFoldsFaster(input)) {
-    vector = FoldVector::kNone;
-  }
+  FoldVector vector = options.vector == FoldVector::kBest ? BestVector(input) : options.vector;
   if (!FoldVectorSupported(vector)) vector = FoldVector::kNone;
+  const bool with_blocks = options.vector == FoldVector::kBest &&
+                           vector == FoldVector::kAvx512Windows && FoldBlockSupported();
   if (options.skip_noise) {
-    options.offsets ? FoldPass<true, true>(input, after_han, FoldVector::kNone, out)
-                    : FoldPass<true, false>(input, after_han, vector, out);
+    options.offsets ? FoldPass<true, true>(input, after_han, FoldVector::kNone, false, out)
+                    : FoldPass<true, false>(input, after_han, vector, with_blocks, out);
   } else {
-    options.offsets ? FoldPass<false, true>(input, after_han, FoldVector::kNone, out)
-                    : FoldPass<false, false>(input, after_han, vector, out);
+    options.offsets ? FoldPass<false, true>(input, after_han, FoldVector::kNone, false, out)
+                    : FoldPass<false, false>(input, after_han, vector, with_blocks, out);
   }
 }
 
@@ -500,15 +572,17 @@ void FoldFrom(std::string_view input, const FoldOptions& options, bool after_han
 bool FoldVectorSupported(FoldVector vector) {
   switch (vector) {
     case FoldVector::kAvx512: return FoldBlockSupported();
+    case FoldVector::kAvx512Windows: return FoldWindows512Supported();
     case FoldVector::kAvx2: return FoldWindowsAvx2Supported();
     default: return true;
   }
 }
 
 std::string_view FoldVectorName(FoldVector vector) {
-  if (vector == FoldVector::kBest) vector = BestVector();
   switch (vector) {
+    case FoldVector::kBest: return "best";
     case FoldVector::kAvx512: return "avx512";
+    case FoldVector::kAvx512Windows: return "avx512w";
     case FoldVector::kAvx2: return "avx2";
     default: return "none";
   }

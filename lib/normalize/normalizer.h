@@ -103,15 +103,16 @@ struct FoldedText {
 // The vector step of the fold without offsets (fold_block.h). The result is
 // the same whichever runs; tests choose each to compare them.
 enum class FoldVector {
-  kBest,    // the fastest this CPU has
-  kNone,    // the scalar pass alone
-  kAvx2,    // windows of 32 bytes, AVX2
-  kAvx512,  // blocks of sixteen code points, AVX-512 BW, VBMI and VBMI2
+  kBest,           // the fastest this CPU has for the text (by its share of ASCII)
+  kNone,           // the scalar pass alone
+  kAvx2,           // windows of 32 bytes, AVX2
+  kAvx512,         // blocks of sixteen code points, AVX-512 BW, VBMI and VBMI2
+  kAvx512Windows,  // windows of 64 bytes, AVX-512 BW, VBMI and VBMI2
 };
 
 // Whether this CPU runs `vector` (kBest and kNone: always).
 bool FoldVectorSupported(FoldVector vector);
-// "avx512", "avx2" or "none": what kBest is on this CPU.
+// "best", "none", "avx2", "avx512", "avx512w".
 std::string_view FoldVectorName(FoldVector vector);
 
 struct FoldOptions {

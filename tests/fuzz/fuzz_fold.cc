@@ -1,5 +1,5 @@
-// Fuzz target: the fold's vector steps (fold_block.h: AVX-512 blocks, AVX2
-// windows, each where the CPU has it) against the scalar pass. For any
+// Fuzz target: the fold's vector steps (fold_block.h: AVX-512 blocks and
+// windows, AVX2 windows, each where the CPU has it) against the scalar pass. For any
 // bytes, with and without noise skipping, the text-only fold must be the
 // same every way, and offsets filled from each one's checkpoints must equal
 // a fold with offsets.
@@ -53,7 +53,7 @@ void Check(std::string_view text, bool skip_noise, FoldVector vector) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  for (FoldVector vector : {FoldVector::kAvx2, FoldVector::kAvx512}) {
+  for (FoldVector vector : {FoldVector::kAvx2, FoldVector::kAvx512, FoldVector::kAvx512Windows}) {
     if (!menshen::internal::FoldVectorSupported(vector)) continue;
     Check(text, true, vector);
     Check(text, false, vector);

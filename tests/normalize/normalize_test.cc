@@ -474,7 +474,8 @@ TEST(FillOffsetsTest, EqualsAFoldWithOffsets) {
 class FoldVectorTest : public ::testing::TestWithParam<FoldVector> {};
 
 INSTANTIATE_TEST_SUITE_P(Paths, FoldVectorTest,
-                         ::testing::Values(FoldVector::kAvx2, FoldVector::kAvx512),
+                         ::testing::Values(FoldVector::kAvx2, FoldVector::kAvx512,
+                                           FoldVector::kAvx512Windows, FoldVector::kBest),
                          [](const ::testing::TestParamInfo<FoldVector>& info) {
                            return std::string(FoldVectorName(info.param));
                          });
