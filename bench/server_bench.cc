@@ -18,12 +18,15 @@
 //                          iteration is a pass, a prompt's time is its median
 //                          over the passes. p50_x_raw, p99_x_raw: engine
 //                          percentile / raw percentile (targets <= 2, <= 3).
-//   BM_FirstCall/TEXT/PACK In a forked child: Pack::FromBytes of the .mspack,
+//   BM_FirstCall/TEXT/PACK In forked children (medians of five): Pack::FromBytes of the .mspack,
 //                          Engine::Create, then the first Check and the median
 //                          of five more (same text, reused Decision), for a
 //                          1 MiB block and, in another child, a 2 KB prompt.
-//                          first_x_warm (target <= 1.2); raw_first_x_warm
-//                          is the same for hs_deserialize + hs_scan.
+//                          first_x_warm (target <= 1.2); reload_first_x_warm
+//                          the same after an engine of the pack checked the
+//                          text and was dropped (a server's reload: warm
+//                          heap and Decision); raw_first_x_warm is the same
+//                          for hs_deserialize + hs_scan.
 //   BM_PackBuild/PACK      BuildPack of the source folder against
 //                          hs_compile_lit_multi of the raw terms (thread CPU
 //                          time, one run), and the .mspack's size against the
@@ -411,15 +414,26 @@ std::vector<double> InChild(const std::function<std::vector<double>()>& child, s
 }
 
 // First and warm (median of five) Check of `text` on an engine made from the
-// .mspack bytes just before, with its load time.
-std::vector<double> EngineFirstCall(const std::string& mspack, std::string_view text) {
+// .mspack bytes just before, with its load time. With `reload`, an engine of
+// the same pack checked the text twice and was dropped before (a server's
+// reload: its Decision and heap are warm, the new engine is not).
+std::vector<double> EngineFirstCall(const std::string& mspack, std::string_view text, bool reload) {
+  Decision decision;
+  if (reload) {
+    absl::StatusOr<std::shared_ptr<const Pack>> old_pack = Pack::FromBytes(mspack, "bench");
+    if (!old_pack.ok()) return {};
+    absl::StatusOr<std::shared_ptr<const Engine>> old = Engine::Create({*old_pack});
+    if (!old.ok()) return {};
+    (void)(*old)->Check(text, Direction::kInput, &decision);
+    (void)(*old)->Check(text, Direction::kInput, &decision);
+    decision.engine.reset();
+  }
   const double t0 = WallSeconds();
   absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::FromBytes(mspack, "bench");
   if (!pack.ok()) return {};
   absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create({*pack});
   if (!engine.ok()) return {};
   const double load = WallSeconds() - t0;
-  Decision decision;
   double t = WallSeconds();
   (void)(*engine)->Check(text, Direction::kInput, &decision);
   const double first = WallSeconds() - t;
@@ -457,12 +471,27 @@ void BM_FirstCall(benchmark::State& state, TextKind kind, std::string pack) {
   if (w == nullptr) return;
   const std::string_view block = blocks->front();
   const std::string_view prompt = PromptWindows(*blocks, 1, kPromptBytes).front();
-  std::vector<double> b, p, r;
+  // Each is the median of five children: one first call is one sample.
+  auto children = [](const std::function<std::vector<double>()>& child, size_t count) {
+    std::vector<std::vector<double>> runs(count);
+    for (int k = 0; k < 5; ++k) {
+      std::vector<double> one = InChild(child, count);
+      if (one.empty()) return std::vector<double>{};
+      for (size_t i = 0; i < count; ++i) runs[i].push_back(one[i]);
+    }
+    std::vector<double> medians;
+    for (const std::vector<double>& r : runs) medians.push_back(Median(r));
+    return medians;
+  };
+  std::vector<double> b, p, rb, rp, r, rprompt;
   for (auto _ : state) {
-    b = InChild([&] { return EngineFirstCall(w->mspack, block); }, 3);
-    p = InChild([&] { return EngineFirstCall(w->mspack, prompt); }, 3);
-    r = InChild([&] { return RawFirstCall(w->raw_serialized, block); }, 2);
-    if (b.empty() || p.empty() || r.empty()) {
+    b = children([&] { return EngineFirstCall(w->mspack, block, false); }, 3);
+    p = children([&] { return EngineFirstCall(w->mspack, prompt, false); }, 3);
+    rb = children([&] { return EngineFirstCall(w->mspack, block, true); }, 3);
+    rp = children([&] { return EngineFirstCall(w->mspack, prompt, true); }, 3);
+    r = children([&] { return RawFirstCall(w->raw_serialized, block); }, 2);
+    rprompt = children([&] { return RawFirstCall(w->raw_serialized, prompt); }, 2);
+    if (b.empty() || p.empty() || rb.empty() || rp.empty() || r.empty() || rprompt.empty()) {
       state.SkipWithError("a child process failed");
       return;
     }
@@ -474,8 +503,11 @@ void BM_FirstCall(benchmark::State& state, TextKind kind, std::string pack) {
   state.counters["prompt_first_us"] = p[0] * 1e6;
   state.counters["prompt_warm_us"] = p[1] * 1e6;
   state.counters["prompt_first_x_warm"] = p[0] / p[1];
+  state.counters["reload_first_x_warm"] = rb[0] / rb[1];
+  state.counters["reload_prompt_first_x_warm"] = rp[0] / rp[1];
   state.counters["load_ms"] = b[2] * 1e3;
   state.counters["raw_first_x_warm"] = r[0] / r[1];
+  state.counters["raw_prompt_first_x_warm"] = rprompt[0] / rprompt[1];
 }
 
 void BM_PackBuild(benchmark::State& state, TextKind kind, std::string pack) {

@@ -22,6 +22,33 @@ namespace internal {
 // threads, and states beyond that are freed on release.
 constexpr size_t kMaxPooledStates = 256;
 
+// Engine::Create sizes the pooled scan state for texts of this many bytes.
+constexpr size_t kWarmBytes = size_t{64} << 10;
+
+// Some of everything the fold has paths for (Chinese prose and technical
+// Chinese, traditional Han, full-width forms, punctuation, English, a
+// two-byte character), about 2 KB, with the first literal term of each pack
+// in it so that resolution and the policy run too.
+std::string WarmUpText(const EngineState& state) {
+  std::string text;
+  for (int k = 0; k < 4; ++k) {
+    text +=
+        "人工智能生成的内容需要经过审核才能发布给用户阅读和使用以免造成不良影响与风险"
+        "本软件是自由软件请参阅通用公共许可证以了解详细信息和使用条款以及相关的规定\n"
+        "与 -l 同时使用时，列出每个文件的作者（默认为当前目录）。本軟體是自由軟體，"
+        "Ｆｕｌｌ－ｗｉｄｔｈ：“引号”—破折号…省略号 ─│ café\u00a0"
+        "The quick brown fox jumps over the lazy dog, 42 times.\n";
+    for (const LoadedPack* p : state.loaded) {
+      for (const EntryMeta& m : p->meta) {
+        if (m.regex || (m.flags & pack::ALLOW) != 0) continue;
+        text.append(" ").append(m.term).append(" ");
+        break;
+      }
+    }
+  }
+  return text;
+}
+
 absl::StatusOr<std::unique_ptr<ScanState>> EngineState::Acquire() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -125,7 +152,39 @@ absl::StatusOr<std::shared_ptr<const Engine>> Engine::Create(
   absl::StatusOr<internal::HsScratchPtr> scratch = internal::AllocateScratch(state->loaded);
   if (!scratch.ok()) return scratch.status();
   state->prototype = *std::move(scratch);
-  return std::make_shared<const Engine>(std::move(state));
+  internal::EngineState* raw_state = state.get();
+  auto engine = std::make_shared<const Engine>(std::move(state));
+  // A first call paid for what no later one does: cloning Hyperscan scratch,
+  // sizing the fold's buffers, Hyperscan's own first-scan set-up, and paging
+  // in the code and tables of every stage (each page fault costs about 10 µs
+  // on a VM with shadow page tables). One check of a short text that
+  // exercises them leaves a warm scan state in the pool
+  // (bench/RESULTS.md, first call).
+  raw_state->warming_up = true;
+  Decision decision;
+  (void)engine->Check(internal::WarmUpText(*raw_state), Direction::kInput, &decision);
+  (void)engine->Check(internal::WarmUpText(*raw_state), Direction::kOutput, &decision);
+  raw_state->warming_up = false;
+  // The databases read once into the caches (and TLB): the warm-up text
+  // touched only part of them.
+  uint64_t sink = 0;
+  for (const internal::LoadedPack* p : raw_state->loaded) {
+    for (const hs_database_t* db : {p->literals.get(), p->regexes.get()}) {
+      size_t size = 0;
+      if (db == nullptr || hs_database_size(db, &size) != HS_SUCCESS) continue;
+      const auto* bytes = reinterpret_cast<const volatile unsigned char*>(db);
+      for (size_t k = 0; k < size; k += 64) sink += bytes[k];
+    }
+  }
+  raw_state->warm_sink = sink;
+  // The pooled state's fold buffer sized (and its pages touched) for texts
+  // up to kWarmBytes, so that a first prompt of that size allocates nothing.
+  if (absl::StatusOr<std::unique_ptr<internal::ScanState>> scan = raw_state->Acquire(); scan.ok()) {
+    internal::FoldedText& folded = (*scan)->folded;
+    if (folded.text.size() < internal::kWarmBytes) folded.text.resize(internal::kWarmBytes);
+    raw_state->Release(*std::move(scan));
+  }
+  return engine;
 }
 
 absl::StatusOr<Decision> Engine::Check(std::string_view text, Direction direction) const {
@@ -177,26 +236,27 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
     decision->rejected_by_validators = 0;
     internal::ResolveCandidates(state_->loaded, text, scan->folded, &scan->candidates,
                                 &scan->resolved, &decision->rejected_by_validators);
-    decision->hits.clear();
-    decision->hits.reserve(scan->resolved.size());
+    decision->hits.resize(scan->resolved.size());
+    Hit* h = decision->hits.data();
     for (const internal::ResolvedHit& r : scan->resolved) {
-      Hit& h = decision->hits.emplace_back();
-      h.entry_id = r.entry->id();
-      h.pack = r.pack->compiled.manifest().name();
-      h.category = r.entry->category();
-      h.term = r.entry->term();
-      h.severity = r.entry->severity();
-      h.regex = r.entry->kind() == ::menshen::pack::REGEX;
-      h.start = r.start;
-      h.end = r.end;
-      h.foldings = options.explain ? internal::Explain(text.substr(r.start, r.end - r.start)) : 0;
+      const internal::EntryMeta& m = r.pack->meta[r.entry_index];
+      h->entry_id = m.id;
+      h->pack = r.pack->compiled.manifest().name();
+      h->category = m.category;
+      h->term = m.term;
+      h->severity = m.severity;
+      h->regex = m.regex;
+      h->start = r.start;
+      h->end = r.end;
+      h->foldings = options.explain ? internal::Explain(text.substr(r.start, r.end - r.start)) : 0;
+      ++h;
     }
     decision->invalid_utf8 = scan->folded.invalid_sequences;
     status = policy.Decide(text, request.direction, request.profile, request.locale, decision);
   }
   if (status.ok()) {
     decision->engine = shared_from_this();
-    if (options.audit_hook) {
+    if (options.audit_hook && !state_->warming_up) {
       internal::BuildAuditRecord(*state_, request, *decision, text.size(),
                                  internal::DigestToHex(internal::Sha256Of(text)), &text,
                                  &scan->audit_record);

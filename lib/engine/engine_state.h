@@ -39,6 +39,9 @@ class EngineState {
   EngineOptions options;     // options.policy is never null here
   HsScratchPtr prototype;  // cloned for each new ScanState
   std::atomic<uint64_t> audit_hook_failures{0};
+  // Set while Engine::Create warms the engine up: no audit record then.
+  bool warming_up = false;
+  uint64_t warm_sink = 0;  // what reading the databases summed, so it is not optimised away
 
   // A ScanState for one call: from the pool, or new when all are in use.
   absl::StatusOr<std::unique_ptr<ScanState>> Acquire();

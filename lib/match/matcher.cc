@@ -6,7 +6,8 @@ namespace menshen::internal {
 namespace {
 
 struct ScanContext {
-  const pack::CompiledPack* pack;
+  const EntryMeta* meta;
+  unsigned entries;
   uint32_t pack_index;
   std::vector<Candidate>* out;
 };
@@ -16,8 +17,8 @@ int OnLiteral(unsigned id, unsigned long long /*from*/, unsigned long long to, u
   auto* c = static_cast<ScanContext*>(ctx);
   // Ids come from a database the loader checked against these entries; the
   // bound check keeps a mismatch from becoming an out-of-range read.
-  if (id >= static_cast<unsigned>(c->pack->entries_size())) return 0;
-  const size_t length = c->pack->entries(static_cast<int>(id)).folded().size();
+  if (id >= c->entries) return 0;
+  const size_t length = c->meta[id].folded_bytes;
   c->out->push_back(Candidate{c->pack_index, id, static_cast<uint32_t>(to - length),
                               static_cast<uint32_t>(to)});
   return 0;
@@ -26,7 +27,7 @@ int OnLiteral(unsigned id, unsigned long long /*from*/, unsigned long long to, u
 int OnRegex(unsigned id, unsigned long long from, unsigned long long to, unsigned /*flags*/,
             void* ctx) {
   auto* c = static_cast<ScanContext*>(ctx);
-  if (id >= static_cast<unsigned>(c->pack->entries_size()) || to <= from) return 0;
+  if (id >= c->entries || to <= from) return 0;
   c->out->push_back(
       Candidate{c->pack_index, id, static_cast<uint32_t>(from), static_cast<uint32_t>(to)});
   return 0;
@@ -62,7 +63,8 @@ absl::StatusOr<HsScratchPtr> AllocateScratch(absl::Span<const LoadedPack* const>
 absl::Status FindCandidates(absl::Span<const LoadedPack* const> packs, std::string_view folded,
                             hs_scratch_t* scratch, std::vector<Candidate>* out) {
   for (size_t i = 0; i < packs.size(); ++i) {
-    ScanContext ctx{&packs[i]->compiled, static_cast<uint32_t>(i), out};
+    ScanContext ctx{packs[i]->meta.data(), static_cast<unsigned>(packs[i]->meta.size()),
+                    static_cast<uint32_t>(i), out};
     if (absl::Status s = ScanOne(packs[i]->literals.get(), OnLiteral, folded, scratch, &ctx);
         !s.ok()) {
       return s;

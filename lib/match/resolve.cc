@@ -6,6 +6,7 @@
 
 #include "lib/base/utf8.h"
 #include "lib/match/validators.h"
+#include "lib/pack/loader.h"
 
 namespace menshen::internal {
 namespace {
@@ -53,38 +54,64 @@ void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_vi
                        std::vector<ResolvedHit>* out, size_t* rejected_by_validators) {
   out->clear();
   if (candidates->empty()) return;
+  auto meta_of = [&](const Candidate& c) -> const EntryMeta& { return packs[c.pack]->meta[c.entry]; };
   auto entry_of = [&](const Candidate& c) -> const pack::Entry& {
     return packs[c.pack]->compiled.entries(static_cast<int>(c.entry));
   };
-
-  // Group by entry, then position: a regex reports one match per end offset,
-  // and those overlapping matches become their union.
-  std::sort(candidates->begin(), candidates->end(), [](const Candidate& a, const Candidate& b) {
-    return std::tie(a.pack, a.entry, a.start, a.end) < std::tie(b.pack, b.entry, b.start, b.end);
-  });
   std::vector<Candidate>& c = *candidates;
-  size_t kept = 0;
-  // A copy, not a pointer: kept candidates are compacted over rejected ones.
-  std::optional<Candidate> last_rejected;  // overlapping rejections count once
-  for (size_t i = 0; i < c.size(); ++i) {
-    if (!Accepts(entry_of(c[i]), original, folded, c[i])) continue;
-    if (!Validate(entry_of(c[i]).validator(), folded.text, c[i].start, c[i].end)) {
-      const bool again = last_rejected && last_rejected->pack == c[i].pack &&
-                         last_rejected->entry == c[i].entry && c[i].start < last_rejected->end;
-      if (!again && rejected_by_validators != nullptr) ++*rejected_by_validators;
-      last_rejected = c[i];
+
+  // Literals (nearly all candidates): one match per end, nothing to merge, no
+  // validator; only the rare `word` and `exact` flags look at the text. They
+  // stay at the front, regexes go to the back, in one pass.
+  size_t literals = 0;
+  size_t regex_from = c.size();
+  bool any_allow = false;
+  for (size_t i = 0; i < regex_from;) {
+    const EntryMeta& m = meta_of(c[i]);
+    if (m.regex) {
+      std::swap(c[i], c[--regex_from]);
       continue;
     }
-    if (kept > 0) {
-      Candidate& last = c[kept - 1];
-      const bool same_entry = last.pack == c[i].pack && last.entry == c[i].entry;
-      if (same_entry && c[i].start < last.end && entry_of(c[i]).kind() == pack::REGEX) {
-        last.end = std::max(last.end, c[i].end);
+    if ((m.flags & (pack::WORD | pack::EXACT)) != 0 && !Accepts(entry_of(c[i]), original, folded, c[i])) {
+      ++i;
+      continue;
+    }
+    any_allow |= (m.flags & pack::ALLOW) != 0;
+    c[literals++] = c[i++];
+  }
+
+  // Regexes: grouped by entry, then position. A regex reports one match per
+  // end offset, and those overlapping matches become their union;
+  // overlapping rejected matches of one entry count once.
+  size_t kept = literals;
+  if (regex_from < c.size()) {
+    std::sort(c.begin() + static_cast<std::ptrdiff_t>(regex_from), c.end(),
+              [](const Candidate& a, const Candidate& b) {
+                return std::tie(a.pack, a.entry, a.start, a.end) <
+                       std::tie(b.pack, b.entry, b.start, b.end);
+              });
+    std::optional<Candidate> last_rejected;  // a copy: kept ones are compacted over it
+    const size_t first_regex = kept;
+    for (size_t i = regex_from; i < c.size(); ++i) {
+      const EntryMeta& m = meta_of(c[i]);
+      if (!Accepts(entry_of(c[i]), original, folded, c[i])) continue;
+      if (!Validate(static_cast<pack::Validator>(m.validator), folded.text, c[i].start, c[i].end)) {
+        const bool again = last_rejected && last_rejected->pack == c[i].pack &&
+                           last_rejected->entry == c[i].entry && c[i].start < last_rejected->end;
+        if (!again && rejected_by_validators != nullptr) ++*rejected_by_validators;
+        last_rejected = c[i];
         continue;
       }
-      if (same_entry && c[i].start == last.start && c[i].end == last.end) continue;
+      if (kept > first_regex) {
+        Candidate& last = c[kept - 1];
+        if (last.pack == c[i].pack && last.entry == c[i].entry && c[i].start < last.end) {
+          last.end = std::max(last.end, c[i].end);
+          continue;
+        }
+      }
+      any_allow |= (m.flags & pack::ALLOW) != 0;
+      c[kept++] = c[i];
     }
-    c[kept++] = c[i];
   }
   c.resize(kept);
 
@@ -92,12 +119,14 @@ void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_vi
   // spans sorted by start with a running maximum of their ends answer "does
   // an allow span cover [s, e)?" with one binary search.
   std::vector<std::pair<uint32_t, uint32_t>> allow;  // (start, max end so far)
-  for (const Candidate& cand : c) {
-    if (entry_of(cand).flags() & pack::ALLOW) allow.emplace_back(cand.start, cand.end);
-  }
-  std::sort(allow.begin(), allow.end());
-  for (size_t i = 1; i < allow.size(); ++i) {
-    allow[i].second = std::max(allow[i].second, allow[i - 1].second);
+  if (any_allow) {
+    for (const Candidate& cand : c) {
+      if (meta_of(cand).flags & pack::ALLOW) allow.emplace_back(cand.start, cand.end);
+    }
+    std::sort(allow.begin(), allow.end());
+    for (size_t i = 1; i < allow.size(); ++i) {
+      allow[i].second = std::max(allow[i].second, allow[i - 1].second);
+    }
   }
   auto allowed = [&](const Candidate& cand) {
     auto it = std::upper_bound(allow.begin(), allow.end(),
@@ -105,15 +134,41 @@ void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_vi
     return it != allow.begin() && std::prev(it)->second >= cand.end;
   };
 
+  out->reserve(c.size());
   for (const Candidate& cand : c) {
-    const pack::Entry& e = entry_of(cand);
-    if ((e.flags() & pack::ALLOW) || allowed(cand)) continue;
-    out->push_back(ResolvedHit{packs[cand.pack], &e, folded.OriginalBegin(cand.start),
-                               folded.OriginalEnd(cand.end)});
+    if (any_allow && ((meta_of(cand).flags & pack::ALLOW) || allowed(cand))) continue;
+    out->push_back(ResolvedHit{packs[cand.pack], &entry_of(cand), folded.OriginalBegin(cand.start),
+                               folded.OriginalEnd(cand.end), cand.pack, cand.entry});
   }
-  std::sort(out->begin(), out->end(), [](const ResolvedHit& a, const ResolvedHit& b) {
-    return std::tie(a.start, a.end, a.entry->id()) < std::tie(b.start, b.end, b.entry->id());
-  });
+  // By start, end, then entry id. Hyperscan reports each database's matches
+  // by end, so the hits are nearly in order already: insertion sort.
+  auto before = [](const ResolvedHit& a, const ResolvedHit& b) {
+    if (a.start != b.start) return a.start < b.start;
+    if (a.end != b.end) return a.end < b.end;
+    return a.entry->id() < b.entry->id();
+  };
+  std::vector<ResolvedHit>& h = *out;
+  size_t moves = 0;
+  const size_t max_moves = 4 * h.size() + 64;  // beyond that, a sort is cheaper
+  for (size_t i = 1; i < h.size(); ++i) {
+    if (!before(h[i], h[i - 1])) continue;
+    ResolvedHit moving = h[i];
+    size_t j = i;
+    for (; j > 0 && before(moving, h[j - 1]); --j) h[j] = h[j - 1];
+    h[j] = moving;
+    moves += i - j;
+    if (moves > max_moves) {
+      std::sort(h.begin(), h.end(), before);
+      break;
+    }
+  }
+  // The same entry at the same span twice (two matches merged into one
+  // span): once.
+  h.erase(std::unique(h.begin(), h.end(),
+                      [](const ResolvedHit& a, const ResolvedHit& b) {
+                        return a.start == b.start && a.end == b.end && a.entry == b.entry;
+                      }),
+          h.end());
 }
 
 }  // namespace menshen::internal

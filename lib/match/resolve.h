@@ -21,6 +21,8 @@ struct ResolvedHit {
   const pack::Entry* entry;
   size_t start;  // original bytes [start, end)
   size_t end;
+  uint32_t pack_index;   // into the packs resolved against
+  uint32_t entry_index;  // into that pack's entries (and meta)
 };
 
 // Whether one candidate keeps to its entry's flags and validator: word

@@ -601,6 +601,12 @@ void FillOffsets(std::string_view input, const FoldOptions& options,
   folded->end.resize(size);
   FoldOptions with_offsets = options;
   with_offsets.offsets = true;
+  // Spans all over the text (dense matches): one fold with offsets costs
+  // less than sorting them and refolding a window around each.
+  if (spans->size() >= 64 && spans->size() * 2 * kCheckpointBytes >= input.size()) {
+    Fold(input, with_offsets, folded);
+    return;
+  }
   std::sort(spans->begin(), spans->end());
   size_t done = 0;  // offsets are filled for the windows up to here
   for (auto [start, stop] : *spans) {

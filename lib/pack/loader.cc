@@ -142,6 +142,18 @@ absl::StatusOr<std::unique_ptr<LoadedPack>> RestorePack(pack::CompiledPack compi
   }
   compiled.clear_sources();
   loaded->compiled = std::move(compiled);
+  loaded->meta.reserve(static_cast<size_t>(loaded->compiled.entries_size()));
+  for (const pack::Entry& e : loaded->compiled.entries()) {
+    EntryMeta& m = loaded->meta.emplace_back();
+    m.id = e.id();
+    m.category = e.category();
+    m.term = e.term();
+    m.folded_bytes = static_cast<uint32_t>(e.folded().size());
+    m.flags = static_cast<uint8_t>(e.flags());
+    m.validator = static_cast<uint8_t>(e.validator());
+    m.severity = static_cast<uint8_t>(e.severity());
+    m.regex = e.kind() == pack::REGEX;
+  }
   FillInfo(loaded.get(), std::move(artefact_sha256_hex));
   return loaded;
 }

@@ -14,11 +14,26 @@
 
 namespace menshen::internal {
 
+// What matching and resolution read of an entry, at the entry's index: a
+// flat array instead of a protobuf message per candidate. The views point
+// into `compiled` and live as long as the pack.
+struct EntryMeta {
+  std::string_view id;
+  std::string_view category;
+  std::string_view term;
+  uint32_t folded_bytes = 0;  // literals: the folded term's length
+  uint8_t flags = 0;          // pack::EntryFlag bits
+  uint8_t validator = 0;      // pack::Validator
+  uint8_t severity = 0;
+  bool regex = false;
+};
+
 class LoadedPack {
  public:
   // Entries (pattern ids of both databases index them) and manifest; the
   // embedded sources are dropped once the databases are restored.
   pack::CompiledPack compiled;
+  std::vector<EntryMeta> meta;  // by entry index
   HsDatabasePtr literals;  // null when the pack has no literal entries
   HsDatabasePtr regexes;   // null when the pack has no regex entries
   PackInfo info;

@@ -670,7 +670,16 @@ absl::Status CompiledPolicy::Decide(std::string_view text, Direction direction,
            (hits[a].severity == hits[b].severity && hits[a].start < hits[b].start);
   };
   absl::InlinedVector<int, 32> category(hits.size());
-  for (size_t i = 0; i < hits.size(); ++i) category[i] = s.FindCategory(hits[i].category);
+  // Hits of one text mostly share a few categories: look up each change only.
+  std::string_view last_code;
+  int last_index = -1;
+  for (size_t i = 0; i < hits.size(); ++i) {
+    if (i == 0 || hits[i].category != last_code) {
+      last_code = hits[i].category;
+      last_index = s.FindCategory(last_code);
+    }
+    category[i] = last_index;
+  }
 
   const policy::Direction dir = direction == Direction::kInput ? policy::INPUT : policy::OUTPUT;
   const RuleState* fired = nullptr;
