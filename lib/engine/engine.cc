@@ -1,5 +1,7 @@
 #include "menshen/engine.h"
 
+#include <functional>
+#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -49,12 +51,22 @@ std::string WarmUpText(const EngineState& state) {
   return text;
 }
 
+namespace {
+
+size_t ThisThreadStripe(size_t stripes) {
+  return std::hash<std::thread::id>()(std::this_thread::get_id()) % stripes;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<ScanState>> EngineState::Acquire() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!pool_.empty()) {
-      std::unique_ptr<ScanState> state = std::move(pool_.back());
-      pool_.pop_back();
+  const size_t own = ThisThreadStripe(kPoolStripes);
+  for (size_t k = 0; k < kPoolStripes; ++k) {
+    PoolStripe& stripe = pool_[(own + k) % kPoolStripes];
+    std::lock_guard<std::mutex> lock(stripe.mu);
+    if (!stripe.states.empty()) {
+      std::unique_ptr<ScanState> state = std::move(stripe.states.back());
+      stripe.states.pop_back();
       return state;
     }
   }
@@ -68,8 +80,11 @@ absl::StatusOr<std::unique_ptr<ScanState>> EngineState::Acquire() {
 }
 
 void EngineState::Release(std::unique_ptr<ScanState> state) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (pool_.size() < kMaxPooledStates) pool_.push_back(std::move(state));
+  PoolStripe& stripe = pool_[ThisThreadStripe(kPoolStripes)];
+  std::lock_guard<std::mutex> lock(stripe.mu);
+  if (stripe.states.size() < kMaxPooledStates / kPoolStripes) {
+    stripe.states.push_back(std::move(state));
+  }
 }
 
 EngineState::EngineState() = default;
@@ -255,7 +270,9 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
     status = policy.Decide(text, request.direction, request.profile, request.locale, decision);
   }
   if (status.ok()) {
-    decision->engine = shared_from_this();
+    // Only when it changes: two atomic updates of the engine's reference
+    // count per call would pass its cache line between threads.
+    if (decision->engine.get() != this) decision->engine = shared_from_this();
     if (options.audit_hook && !state_->warming_up) {
       internal::BuildAuditRecord(*state_, request, *decision, text.size(),
                                  internal::DigestToHex(internal::Sha256Of(text)), &text,
