@@ -199,8 +199,21 @@ namespace {
 // zh-CN when the text (its first kScriptSampleBytes) has more Han characters
 // than Latin letters, else en.
 int DominantScriptLocale(std::string_view text) {
+  // Counted a piece at a time, cut at character boundaries (which CountScripts
+  // allows), stopping once the rest cannot change the outcome: it can add at
+  // most one Latin letter per byte, or one Han character per three.
+  text = text.substr(0, kScriptSampleBytes);
+  constexpr size_t kPiece = 512;
   ScriptCounts counts;
-  CountScripts(text.substr(0, kScriptSampleBytes), &counts);
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t cut = std::min(text.size(), at + kPiece);
+    while (cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) ++cut;
+    CountScripts(text.substr(at, cut - at), &counts);
+    at = cut;
+    const size_t rest = text.size() - at;
+    if (counts.han > counts.latin + rest || counts.latin >= counts.han + rest / 3 + 1) break;
+  }
   return counts.han > counts.latin ? kZh : kEn;
 }
 

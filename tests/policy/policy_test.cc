@@ -372,6 +372,18 @@ TEST(Refusal, LocaleFromRequestThenDominantScript) {
   EXPECT_EQ(refusal("。，、「」ab", ""), en);                        // CJK punctuation is not Han
   EXPECT_EQ(refusal("中\xff\xfe\xe5", ""), zh);  // invalid bytes count as neither
   EXPECT_EQ(refusal("12345 !!!", ""), en);       // no letters at all
+  // Long texts are counted in pieces and the count stops once the rest
+  // cannot change the outcome; the outcome is the whole count's.
+  auto han = [](int n) {
+    std::string s;
+    for (int k = 0; k < n; ++k) s += "中";
+    return s;
+  };
+  EXPECT_EQ(refusal(std::string(3000, 'a') + han(2000), ""), en);
+  EXPECT_EQ(refusal(std::string(3000, 'a') + han(3001), ""), zh);
+  EXPECT_EQ(refusal(han(1000) + std::string(1000, 'b'), ""), en);  // a tie is en
+  EXPECT_EQ(refusal(han(1001) + std::string(1000, 'b'), ""), zh);
+  EXPECT_EQ(refusal(han(600) + std::string(2000, 'b') + han(1500), ""), zh);
 }
 
 TEST(Refusal, NamesTheMostSevereSelectedHitEarliestFirst) {
