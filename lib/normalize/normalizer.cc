@@ -545,9 +545,15 @@ size_t AsciiEighths(std::string_view input) {
 // Chinese, code, mixed documents); the scalar pass's loop over Han runs is
 // faster on Chinese prose (under an eighth ASCII) and its ASCII loop on
 // Latin text (seven eighths or more).
+#ifndef MENSHEN_FOLD_VECTOR_CAP
+#define MENSHEN_FOLD_VECTOR_CAP 3  // CMake's MENSHEN_FOLD_VECTOR: 1 none, 2 avx2, 3 best
+#endif
+
 FoldVector BestVector(std::string_view input) {
-  if (FoldWindows512Supported()) return FoldVector::kAvx512Windows;  // with the blocks
-  if (!FoldWindowsAvx2Supported()) return FoldVector::kNone;
+  if (MENSHEN_FOLD_VECTOR_CAP >= 3 && FoldWindows512Supported()) {
+    return FoldVector::kAvx512Windows;  // with the blocks
+  }
+  if (MENSHEN_FOLD_VECTOR_CAP < 2 || !FoldWindowsAvx2Supported()) return FoldVector::kNone;
   const size_t eighths = AsciiEighths(input);
   return eighths == 0 || eighths >= 7 ? FoldVector::kNone : FoldVector::kAvx2;
 }
