@@ -560,7 +560,10 @@ FoldVector BestVector(std::string_view input) {
 
 void FoldFrom(std::string_view input, const FoldOptions& options, bool after_han,
               FoldedText* out) {
-  FoldVector vector = options.vector == FoldVector::kBest ? BestVector(input) : options.vector;
+  // (A fold with offsets runs no vector step: no need to choose one.)
+  FoldVector vector = options.offsets                       ? FoldVector::kNone
+                      : options.vector == FoldVector::kBest ? BestVector(input)
+                                                            : options.vector;
   if (!FoldVectorSupported(vector)) vector = FoldVector::kNone;
   const bool with_blocks = options.vector == FoldVector::kBest &&
                            vector == FoldVector::kAvx512Windows && FoldBlockSupported();

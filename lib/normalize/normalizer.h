@@ -79,7 +79,7 @@ struct FoldCheckpoint {
 
 // Input bytes between checkpoints (at least; a checkpoint waits for a noise
 // run to close). FillOffsets refolds about this much around each span.
-inline constexpr uint32_t kCheckpointBytes = 128;
+inline constexpr uint32_t kCheckpointBytes = 64;
 
 // The result of folding one text. Buffers keep their capacity between calls,
 // so a reused FoldedText allocates nothing in steady state.
