@@ -414,7 +414,7 @@ size_t FoldBlocks(const unsigned char* input, size_t from, size_t room, char* t,
 
 // ---- Windows (AVX2) --------------------------------------------------------
 
-#define MENSHEN_AVX2_TARGET __attribute__((target("avx2,bmi,bmi2,lzcnt,popcnt")))
+#define MENSHEN_AVX2_TARGET __attribute__((target("avx2,bmi,bmi2,popcnt")))
 
 namespace {
 
@@ -822,7 +822,8 @@ MENSHEN_AVX2_TARGET size_t FoldWindowsImpl(const unsigned char* input, size_t fr
         const bool rewind = (((h64 >> first) & 1) != 0) & (opened - 1 < kMaxNoiseRun);
         at = rewind ? run_start : out;
         keep &= rewind ? ~static_cast<uint32_t>(before_first) : ~0u;
-        const unsigned after_last = 32 - static_cast<unsigned>(_lzcnt_u32(stops));  // last + 1, or 0
+        // last + 1, or 0 (no LZCNT: it is not among the features checked)
+        const unsigned after_last = stops == 0 ? 0 : 32 - static_cast<unsigned>(__builtin_clz(stops));
         const bool last_han = (((h64 << 1) >> after_last) & 1) != 0;
         const uint64_t trailing =
             static_cast<uint64_t>(__builtin_popcountll(uint64_t{n} >> after_last));
@@ -869,7 +870,7 @@ MENSHEN_AVX2_TARGET size_t FoldWindowsImpl(const unsigned char* input, size_t fr
 // bytes written with one compress.
 
 #define MENSHEN_WINDOWS512_TARGET                                                         \
-  __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vbmi2,bmi,bmi2,lzcnt,popcnt")))
+  __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vbmi2,bmi,bmi2,popcnt")))
 
 inline bool HasLongByteRun64(uint64_t runs) {
   static_assert(kMaxNoiseRun == 8);
@@ -1112,7 +1113,8 @@ MENSHEN_WINDOWS512_TARGET size_t FoldWindows512Impl(const unsigned char* input, 
             (stops != 0) & (((h >> (first & 63)) & 1) != 0) & (opened - 1 < kMaxNoiseRun);
         at = rewind ? run_start : out;
         keep &= rewind ? ~before_first : ~uint64_t{0};
-        const unsigned after_last = 64 - static_cast<unsigned>(_lzcnt_u64(stops));  // 0 when none
+        const unsigned after_last =  // last + 1, or 0 when none
+            stops == 0 ? 0 : 64 - static_cast<unsigned>(__builtin_clzll(stops));
         const bool last_han = (stops != 0) & (((h >> ((after_last - 1) & 63)) & 1) != 0);
         const uint64_t trailing = static_cast<uint64_t>(
             __builtin_popcountll(n & ~_bzhi_u64(~uint64_t{0}, after_last)));
@@ -1149,7 +1151,7 @@ MENSHEN_WINDOWS512_TARGET size_t FoldWindows512Impl(const unsigned char* input, 
 }  // namespace
 
 bool FoldWindows512Supported() {
-  static const bool supported = FoldBlockSupported() && __builtin_cpu_supports("lzcnt") &&
+  static const bool supported = FoldBlockSupported() &&
                                 AsciiAsWindowsAssume();
   return supported;
 }
@@ -1163,7 +1165,6 @@ size_t FoldWindows512(const unsigned char* input, size_t from, size_t room, char
 bool FoldWindowsAvx2Supported() {
   static const bool supported = __builtin_cpu_supports("avx2") &&
                                 __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
-                                __builtin_cpu_supports("lzcnt") &&
                                 __builtin_cpu_supports("popcnt") && AsciiAsWindowsAssume();
   return supported;
 }
