@@ -741,7 +741,7 @@ MENSHEN_AVX2_TARGET size_t FoldWindowsImpl(const unsigned char* input, size_t fr
           const uint32_t mode = ft::ModeOf(en);
           const uint32_t cls = ft::ClassOf(en);
           const uint32_t target = mode == ft::kModeIdentity ? cp : en & ft::kValueMask;
-          const uint32_t target_length = target < 0x80 ? 1 : target < 0x800 ? 2 : 3;
+          const uint32_t target_length = target < 0x80 ? 1 : target < 0x800 ? 2 : target < 0x10000 ? 3 : 4;
           // Overlong forms and surrogates decode to code points no window takes.
           const bool ok = ((mode == ft::kModeIdentity) | (mode == ft::kModeSingle)) &
                           (target_length <= length) & ((target & 0xF800) != 0xD800) &
@@ -1045,7 +1045,7 @@ MENSHEN_WINDOWS512_TARGET size_t FoldWindows512Impl(const unsigned char* input, 
           const uint32_t mode = ft::ModeOf(en);
           const uint32_t cls = ft::ClassOf(en);
           const uint32_t target = mode == ft::kModeIdentity ? cp : en & ft::kValueMask;
-          const uint32_t target_length = target < 0x80 ? 1 : target < 0x800 ? 2 : 3;
+          const uint32_t target_length = target < 0x80 ? 1 : target < 0x800 ? 2 : target < 0x10000 ? 3 : 4;
           const bool ok = ((mode == ft::kModeIdentity) | (mode == ft::kModeSingle)) &
                           (target_length <= length) & ((target & 0xF800) != 0xD800) &
                           (cp >= (length == 3 ? 0x800u : 0x80u)) & ((cp & 0xF800) != 0xD800);

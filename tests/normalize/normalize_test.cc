@@ -492,7 +492,8 @@ TEST_P(FoldVectorTest, EqualsTheScalarPass) {
       "😀", "\u200b", "\ufe0f", "の", "が", "𠮷", "\xff", "\x80", "\xe4\xb8", "\xed\xa0\x80",
       "\xe0\x80\x80", "，，，，，，，，，", "。。。。。。。。", "\u00a0", "·", "é", "ß", "Ω",
       "\u00ad", "─", "│", "①", "ﬁ", "\xc0\xaf", "\xc2", "Hello, World: ", "-l --all ",
-      "\u4dc0", "\ufeff", "\ue000", "\u2028", "™", "€", "㎏", "\u3000\u3000"};
+      "\u4dc0", "\ufeff", "\ue000", "\u2028", "™", "€", "㎏", "\u3000\u3000",
+      "\uf900", "\ufad6" /* folds to U+2xxxx: longer than itself */};
   std::mt19937 rng(2026);
   FoldedText scalar, vector, with_offsets, window;
   // The later rounds are half noise, much of it … (three code points of a
