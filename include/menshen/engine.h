@@ -57,7 +57,16 @@ struct CheckRequest {
 
 class Engine : public std::enable_shared_from_this<Engine> {
  public:
-  // Builds an engine over `packs` (at least one; names must be unique).
+  // Builds an engine over `packs` (at least one; names must be unique), and
+  // warms it up with one check of a short built-in text (no audit record),
+  // so that a first request does not pay for scratch space, buffers, or code
+  // and tables paged in.
+  //
+  // An engine is freed by whoever drops its last reference: after a reload
+  // that is often the next Check into a reused Decision, which lets go of the
+  // old engine. Freeing large packs takes milliseconds (bench/RESULTS.md);
+  // a server that must not pay that on a request can keep the old snapshot
+  // and release it elsewhere.
   static absl::StatusOr<std::shared_ptr<const Engine>> Create(
       std::vector<std::shared_ptr<const Pack>> packs, const EngineOptions& options = {});
 
