@@ -182,7 +182,7 @@ static void test_check(menshen_engine *engine) {
   CHECK(span_equals(d.profile, d.profile_len, "default"));
   CHECK(d.refusal_len > 0);
   CHECK(d.hit_count == 2);
-  CHECK(d.pack_count == 6); /* the embedded default packs */
+  CHECK(d.pack_count == 10); /* the embedded default packs */
   CHECK(d.label_position == MENSHEN_LABEL_NONE && d.label_len == 0);
   CHECK(d.policy_version_len > 0 && d.fold_version_len > 0);
   CHECK(d.invalid_utf8 == 0);
@@ -191,13 +191,13 @@ static void test_check(menshen_engine *engine) {
   CHECK_STATUS(menshen_result_hit(result, 0, &hit), MENSHEN_OK);
   CHECK(hit.start == 0 && hit.end == 12 && hit.severity == 4 && !hit.regex);
   CHECK(span_equals(hit.category, hit.category_len, "A1.8"));
-  CHECK(span_equals(hit.pack, hit.pack_len, "starter"));
+  CHECK(span_equals(hit.pack, hit.pack_len, "risk-a1"));
   CHECK(span_equals(hit.term, hit.term_len, "\xe5\x87\xba\xe5\x94\xae\xe5\x86\xb0\xe6\xaf\x92"));
-  CHECK(hit.entry_id_len > 8 && memcmp(hit.entry_id, "starter:", 8) == 0);
+  CHECK(hit.entry_id_len > 8 && memcmp(hit.entry_id, "risk-a1:", 8) == 0);
   CHECK_STATUS(menshen_result_hit(result, 2, &hit), MENSHEN_EINVAL);
   CHECK(contains(menshen_last_error(), "out of range"));
   CHECK_STATUS(menshen_result_pack(result, 0, &pack), MENSHEN_OK);
-  CHECK(span_equals(pack.name, pack.name_len, "starter"));
+  CHECK(span_equals(pack.name, pack.name_len, "risk-a1"));
   CHECK(pack.version_len > 0 && pack.sha256_len == 64);
   CHECK_STATUS(menshen_result_pack(result, d.pack_count, &pack), MENSHEN_EINVAL);
 
@@ -311,7 +311,7 @@ static int on_audit(const menshen_audit_record *record, void *user) {
   log->action = info.action;
   log->hits = info.hit_count;
   log->has_text = info.has_text;
-  ok &= info.time_unix_ns > 0 && info.input_sha256_len == 64 && info.pack_count == 6;
+  ok &= info.time_unix_ns > 0 && info.input_sha256_len == 64 && info.pack_count == 10;
   ok &= info.policy_version_len > 0 && info.fold_version_len > 0 && info.rule_len > 0;
   ok &= info.profile_len > 0;
   if (info.request_id_len < sizeof log->request_id) {
@@ -325,7 +325,7 @@ static int on_audit(const menshen_audit_record *record, void *user) {
   }
   ok &= menshen_audit_record_hit(record, info.hit_count, &hit) == MENSHEN_EINVAL;
   ok &= menshen_audit_record_pack(record, 0, &pack) == MENSHEN_OK;
-  ok &= span_equals(pack.name, pack.name_len, "starter") && pack.sha256_len == 64;
+  ok &= span_equals(pack.name, pack.name_len, "risk-a1") && pack.sha256_len == 64;
   ok &= menshen_audit_record_pack(record, info.pack_count, &pack) == MENSHEN_EINVAL;
   ok &= menshen_audit_record_serialize(record, MENSHEN_FORMAT_JSON, &data, &len) == MENSHEN_OK;
   ok &= len > 10 && data[0] == '{' && data[len - 1] == '}' && data[len] == '\0';

@@ -83,7 +83,7 @@ TEST(Cli, ScanHitFieldsAndByteOffsets) {
   EXPECT_EQ(hit.at("category").string_value(), "A1.8");
   EXPECT_EQ(hit.at("term").string_value(), "冰毒");
   EXPECT_GE(hit.at("severity").number_value(), 1);
-  EXPECT_THAT(hit.at("id").string_value(), ::testing::StartsWith("starter:"));
+  EXPECT_THAT(hit.at("id").string_value(), ::testing::StartsWith("risk-a1:"));
   EXPECT_EQ(s.fields().at("masked").string_value(), "价格：**");
   EXPECT_TRUE(s.fields().contains("refusal"));
 }

@@ -38,10 +38,10 @@ def test_check(engine):
     assert not d.allowed
     assert [h.category for h in d.hits] == ["A1.8", "A1.8"]
     h = d.hits[0]
-    assert (h.start, h.end, h.severity, h.term, h.pack) == (0, 12, 4, "出售冰毒", "starter")
+    assert (h.start, h.end, h.severity, h.term, h.pack) == (0, 12, 4, "出售冰毒", "risk-a1")
     assert h.span_of(REFUSED) == "出售冰毒"
-    assert h.entry_id.startswith("starter:")
-    assert [p.name for p in d.packs][:1] == ["starter"] and len(d.packs) == 6
+    assert h.entry_id.startswith("risk-a1:")
+    assert [p.name for p in d.packs][:1] == ["risk-a1"] and len(d.packs) == 10
     assert len(d.packs[0].sha256) == 64
     assert d.policy_version and d.fold_version.startswith("menshen-fold")
 

@@ -18,7 +18,7 @@ constexpr char kUsage[] =
     "               [--audit-log FILE [--audit-text]] [--stream N|random [--seed S]]\n"
     "               [FILE ...|-]\n"
     "  menshen audit verify [--rotated] FILE...\n"
-    "With no --pack, scan uses the default packs compiled into menshen (starter,\n"
+    "With no --pack, scan uses the default packs compiled into menshen (risk-a1..a5,\n"
     "pii-zh, secrets, prompt-injection, abuse-zh, abuse-en).\n";
 
 int Run(const std::vector<std::string>& argv) {
