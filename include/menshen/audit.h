@@ -24,6 +24,11 @@ namespace menshen {
 // enqueues).
 using AuditHook = std::function<void(const audit::AuditRecord& record)>;
 
+// An audit hook whose failure counts (EngineOptions::fail_closed_audit_hook):
+// an error means the record is not (or not surely) where it must be, and the
+// engine then fails the call instead of handing out an unaudited decision.
+using FailClosedAuditHook = std::function<absl::Status(const audit::AuditRecord& record)>;
+
 namespace internal {
 class JsonlWriter;
 }  // namespace internal

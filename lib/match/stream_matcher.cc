@@ -127,7 +127,17 @@ absl::StatusOr<std::unique_ptr<StreamDatabases>> StreamDatabases::Build(
   return dbs;
 }
 
+StreamDatabases::~StreamDatabases() {
+  for (std::atomic<hs_scratch_t*>& slot : slots_) hs_free_scratch(slot.load());
+}
+
 absl::StatusOr<HsScratchPtr> StreamDatabases::AcquireScratch() const {
+  for (std::atomic<hs_scratch_t*>& slot : slots_) {
+    if (slot.load(std::memory_order_relaxed) == nullptr) continue;
+    if (hs_scratch_t* s = slot.exchange(nullptr, std::memory_order_acquire)) {
+      return HsScratchPtr(s);
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!scratch_pool_.empty()) {
@@ -146,6 +156,15 @@ absl::StatusOr<HsScratchPtr> StreamDatabases::AcquireScratch() const {
 
 void StreamDatabases::ReleaseScratch(HsScratchPtr scratch) const {
   if (scratch == nullptr) return;
+  for (std::atomic<hs_scratch_t*>& slot : slots_) {
+    hs_scratch_t* expected = nullptr;
+    if (slot.load(std::memory_order_relaxed) == nullptr &&
+        slot.compare_exchange_strong(expected, scratch.get(), std::memory_order_release,
+                                     std::memory_order_relaxed)) {
+      scratch.release();
+      return;
+    }
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (scratch_pool_.size() < 256) scratch_pool_.push_back(std::move(scratch));
 }

@@ -4,6 +4,7 @@
 #ifndef MENSHEN_LIB_MATCH_STREAM_MATCHER_H_
 #define MENSHEN_LIB_MATCH_STREAM_MATCHER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -65,8 +66,15 @@ class StreamDatabases {
   size_t max_width_ = 0;
   size_t stream_state_bytes_ = 0;
   HsScratchPtr prototype_;
+  // Scratch is taken and given back once per chunk of every stream: the
+  // first kScratchSlots spare ones sit in lock-free slots, more in the pool.
+  static constexpr size_t kScratchSlots = 16;
+  mutable std::atomic<hs_scratch_t*> slots_[kScratchSlots] = {};
   mutable std::mutex mu_;
   mutable std::vector<HsScratchPtr> scratch_pool_;  // guarded by mu_
+
+ public:
+  ~StreamDatabases();
 };
 
 // The Hyperscan streams of one guard stream. Owned by one thread at a time.

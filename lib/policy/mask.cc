@@ -19,10 +19,9 @@ size_t CharacterStart(std::string_view text, size_t i, size_t floor) {
   return i;
 }
 
-}  // namespace
-
-void MaskSpans(std::string_view text, const std::vector<Hit>& hits, const policy::Masking& style,
-               std::string* masked) {
+template <typename Spans>
+void MaskAll(std::string_view text, const Spans& hits, const policy::Masking& style,
+             std::string* masked) {
   const bool placeholder = style.style() == policy::Masking::PLACEHOLDER;
   std::string_view mask = placeholder ? style.placeholder() : style.character();
   if (mask.empty()) mask = placeholder ? kDefaultMaskPlaceholder : kDefaultMaskCharacter;
@@ -51,6 +50,18 @@ void MaskSpans(std::string_view text, const std::vector<Hit>& hits, const policy
     }
   }
   masked->append(text.data() + pos, text.size() - pos);
+}
+
+}  // namespace
+
+void MaskSpans(std::string_view text, const std::vector<Hit>& hits, const policy::Masking& style,
+               std::string* masked) {
+  MaskAll(text, hits, style, masked);
+}
+
+void MaskSpans(std::string_view text, const std::vector<MaskSpan>& spans,
+               const policy::Masking& style, std::string* masked) {
+  MaskAll(text, spans, style, masked);
 }
 
 }  // namespace menshen::internal

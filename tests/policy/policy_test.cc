@@ -427,7 +427,7 @@ TEST(MaskSpans, OneCharacterPerCodePointAndMergedOverlaps) {
   EXPECT_EQ(out, "****，量大");
   MaskSpans(text, {Span(0, 6), Span(3, 9), Span(15, 21)}, star, &out);
   EXPECT_EQ(out, "***毒，**");
-  MaskSpans("abc def", {}, star, &out);
+  MaskSpans("abc def", std::vector<Hit>{}, star, &out);
   EXPECT_EQ(out, "abc def");
   MaskSpans(
       "a\xff"
