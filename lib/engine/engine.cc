@@ -51,15 +51,18 @@ EngineState::~EngineState() = default;
 void EngineState::BuildStreamDatabases() {
   const CompiledPolicy& policy = options.policy->compiled();
   for (const LoadedPack* p : loaded) {
-    stream_entry_offset.push_back(static_cast<uint32_t>(stream_entries.size()));
     for (const pack::Entry& e : p->compiled.entries()) {
-      StreamEntry& info = stream_entries.emplace_back();
-      info.category = policy.CategoryIndex(e.category());
-      info.severity = static_cast<int8_t>(e.severity());
-      info.regex = e.kind() == pack::REGEX;
-      info.allow = (e.flags() & pack::ALLOW) != 0;
-      info.needs_check = (e.flags() & (pack::WORD | pack::EXACT)) != 0 ||
-                         e.validator() != pack::VALIDATOR_NONE;
+      StreamEntryFacts& facts = stream_entries.emplace_back();
+      facts.index = static_cast<uint32_t>(stream_entries.size() - 1);
+      facts.category = static_cast<int16_t>(policy.CategoryIndex(e.category()));
+      facts.severity = static_cast<int8_t>(e.severity());
+      const bool regex = e.kind() == pack::REGEX;
+      facts.bits = (regex ? StreamEntryFacts::kRegex : 0) |
+                   ((e.flags() & pack::ALLOW) != 0 ? StreamEntryFacts::kAllow : 0) |
+                   ((e.flags() & (pack::WORD | pack::EXACT)) != 0 ||
+                            e.validator() != pack::VALIDATOR_NONE
+                        ? StreamEntryFacts::kCheck
+                        : 0);
       stream_entry_ids.push_back(e.id());
       Hit& h = stream_hits.emplace_back();
       h.entry_id = e.id();
@@ -67,10 +70,11 @@ void EngineState::BuildStreamDatabases() {
       h.category = e.category();
       h.term = e.term();
       h.severity = e.severity();
-      h.regex = info.regex;
+      h.regex = regex;
     }
   }
-  absl::StatusOr<std::unique_ptr<StreamDatabases>> dbs = StreamDatabases::Build(loaded);
+  absl::StatusOr<std::unique_ptr<StreamDatabases>> dbs =
+      StreamDatabases::Build(loaded, stream_entries);
   if (dbs.ok()) {
     stream_dbs_ = *std::move(dbs);
     stream_status_ = absl::OkStatus();

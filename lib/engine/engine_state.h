@@ -29,17 +29,6 @@ struct ScanState {
 
 class StreamState;
 
-// What a stream needs to know about a pack entry for each of its
-// candidates, in a compact table (a large pack's entries do not fit in cache;
-// this does).
-struct StreamEntry {
-  int32_t category = -1;  // index in the policy's taxonomy, -1 unknown
-  int8_t severity = 0;
-  bool regex = false;
-  bool allow = false;
-  bool needs_check = false;  // `word`, `exact` or a validator: AcceptCandidate
-};
-
 class EngineState {
  public:
   EngineState();
@@ -60,12 +49,11 @@ class EngineState {
   // kept and returned by every GetStreamDatabases(): block checks still work.
   void BuildStreamDatabases();
   absl::StatusOr<const StreamDatabases*> GetStreamDatabases() const;
-  // Per entry of every pack, indexed by stream_entry_offset[pack] + entry:
-  // the compact facts, the entry ids (hits tie on them), and the Hit a
+  // Per entry of every pack, in order (StreamEntryFacts::index): the facts
+  // its candidates carry, the entry ids (hits tie on them), and the Hit a
   // confirmed match of it becomes when a decision lists it (offsets and
   // foldings to fill in).
-  std::vector<uint32_t> stream_entry_offset;
-  std::vector<StreamEntry> stream_entries;
+  std::vector<StreamEntryFacts> stream_entries;
   std::vector<std::string_view> stream_entry_ids;
   std::vector<Hit> stream_hits;
   // A stream's state from the pool (reset), or a new one.

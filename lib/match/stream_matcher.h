@@ -22,12 +22,29 @@
 
 namespace menshen::internal {
 
+// What a stream needs to know of a candidate's entry to resolve and tally
+// it, carried by the candidate itself: a large pack's entries are spread over
+// memory, and a dense stream has a candidate every few bytes. The owner of the
+// databases (the engine) fills them, one per entry of every pack.
+struct StreamEntryFacts {
+  enum : uint8_t {
+    kRegex = 1,
+    kAllow = 2,
+    kCheck = 4,  // `word`, `exact` or a validator: AcceptCandidate decides
+  };
+  uint32_t index = 0;     // the entry over all packs: the owner's own numbering
+  int16_t category = -1;  // the owner's category index, -1 unknown
+  int8_t severity = 0;
+  uint8_t bits = 0;
+};
+
 // A candidate in absolute folded-byte offsets of a stream.
 struct StreamCandidate {
   uint32_t pack;
   uint32_t entry;
   uint64_t start;
   uint64_t end;
+  StreamEntryFacts facts;
 };
 
 // The streaming databases of an engine's packs. Built once per engine (on
@@ -37,9 +54,10 @@ class StreamDatabases {
  public:
   // Compiles the entries of `packs`. Every pattern must have a bounded width
   // (a stream holds back that much text): an unbounded regex is an error
-  // naming its pack, file and line.
+  // naming its pack, file and line. `facts` has one element per entry of
+  // every pack, in order (pack by pack), copied into their candidates.
   static absl::StatusOr<std::unique_ptr<StreamDatabases>> Build(
-      absl::Span<const LoadedPack* const> packs);
+      absl::Span<const LoadedPack* const> packs, absl::Span<const StreamEntryFacts> facts);
 
   // The longest match any pattern can make, in folded bytes.
   size_t max_width() const { return max_width_; }
@@ -55,6 +73,7 @@ class StreamDatabases {
     uint32_t pack;
     uint32_t entry;
     uint32_t length;  // folded length, for literals (their start is end - length)
+    StreamEntryFacts facts;
   };
 
  private:

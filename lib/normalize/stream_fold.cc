@@ -16,17 +16,10 @@ inline void AppendFinal(std::string_view bytes, uint64_t from, uint64_t to, uint
                         FoldedText* window) {
   const uint32_t b = static_cast<uint32_t>(from - base);
   const uint32_t e = static_cast<uint32_t>(to - base);
-  // One size change per array, not one per byte: a stream folds every code
-  // point through here.
-  const size_t at = window->text.size();
-  const size_t n = bytes.size();  // one code point: at most 4
-  window->text.resize(at + n);
-  window->begin.resize(at + n);
-  window->end.resize(at + n);
-  for (size_t k = 0; k < n; ++k) {
-    window->text[at + k] = bytes[k];
-    window->begin[at + k] = b;
-    window->end[at + k] = e;
+  for (char ch : bytes) {
+    window->text.push_back(ch);
+    window->begin.push_back(b);
+    window->end.push_back(e);
   }
 }
 
@@ -162,6 +155,31 @@ void StreamFolder::Feed(std::string_view chunk, uint64_t base, FoldedText* windo
       consumed_ += k - i;
       i = k;
       continue;
+    }
+    // Han characters that fold to themselves (most of Chinese text): their
+    // bytes go to the window as they are, with the noise rule of Emit().
+    // Leads E4..E9 with two continuation bytes are U+4000..U+9FFF, always
+    // valid and never cut by this chunk.
+    if (in[i] - 0xE4u < 6u && i + 2 < n && (in[i + 1] & 0xC0) == 0x80 &&
+        (in[i + 2] & 0xC0) == 0x80) {
+      const char32_t c = (static_cast<char32_t>(in[i] & 0x0F) << 12) |
+                         (static_cast<char32_t>(in[i + 1] & 0x3F) << 6) | (in[i + 2] & 0x3F);
+      const uint32_t en = ft::Lookup(c);
+      if (ft::ModeOf(en) == ft::kModeIdentity && ft::ClassOf(en) == ft::kClassHan) {
+        if (pending_ - 1 < static_cast<uint64_t>(kMaxNoiseRun)) {
+          prov_text_.clear();
+          prov_begin_.clear();
+          prov_end_.clear();
+        } else {
+          FlushProvisional(base, window);
+        }
+        AppendFinal(std::string_view(chunk.data() + i, 3), consumed_, consumed_ + 3, base,
+                    window);
+        pending_ = 0;
+        consumed_ += 3;
+        i += 3;
+        continue;
+      }
     }
     char32_t c;
     bool valid = true;

@@ -780,7 +780,7 @@ bool HitTally::Best::BeatenBy(const TallyHit& h) const {
   if (h.severity != hit.severity) return h.severity > hit.severity;
   if (h.start != hit.start) return h.start < hit.start;
   if (h.end != hit.end) return h.end < hit.end;
-  return h.entry_id < hit.entry_id;
+  return *h.entry_id < *hit.entry_id;
 }
 
 absl::Status CompiledPolicy::StartTally(Direction direction, std::string_view profile,

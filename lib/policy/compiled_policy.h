@@ -39,7 +39,9 @@ struct TallyHit {
   int category = -1;  // CompiledPolicy::CategoryIndex of the hit's category
   size_t start = 0;
   size_t end = 0;
-  std::string_view entry_id;
+  // Read only when two hits tie on severity, start and end (a stream's
+  // table of ids is large; most hits never need theirs).
+  const std::string_view* entry_id = nullptr;
   // The category code; needed only when `category` is -1 (a code the
   // policy's taxonomy lacks), for the refusal.
   std::string_view category_code;

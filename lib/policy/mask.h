@@ -34,6 +34,9 @@ struct MaskSpan {
 };
 void MaskSpans(std::string_view text, const std::vector<MaskSpan>& spans,
                const policy::Masking& style, std::string* masked);
+// Appends the masked text to `out` instead of replacing it.
+void AppendMasked(std::string_view text, const std::vector<MaskSpan>& spans,
+                  const policy::Masking& style, std::string* out);
 
 }  // namespace menshen::internal
 

@@ -28,11 +28,12 @@ namespace internal {
 namespace {
 
 constexpr uint64_t kNoHit = UINT64_MAX;
-// Compaction runs when this much held text or folded window is dead, or at
-// least kCompactMinBytes and half of it, so its cost (moving what is left)
-// is spread over at least as many input bytes.
-constexpr size_t kCompactBytes = 4096;
-constexpr size_t kCompactMinBytes = 128;
+// Compaction runs when kCompactBytes of held text or folded window are dead,
+// so its cost (moving what is left, about the longest pattern) is spread
+// over at least as many input bytes, and the buffers stay near what the
+// hold-back needs: a stream's steady memory is about (W + 8 + kCompactBytes)
+// folded bytes of window at 9 bytes each, W being the longest pattern.
+constexpr size_t kCompactBytes = 64;
 // A buffer holding more than this many bytes of capacity, four times what it
 // uses, is given back after a feed: one large chunk must not pin memory for
 // the rest of the stream. Below it a warm stream allocates nothing.
@@ -56,6 +57,15 @@ size_t CapacityBytes(const Buffer& b) {
 template <typename Buffer>
 void ShrinkIfOversized(Buffer& b) {
   if (CapacityBytes(b) > kShrinkBytes && b.capacity() > 4 * b.size()) b.shrink_to_fit();
+}
+
+// Scratch holds nothing between feeds.
+template <typename Buffer>
+void ShrinkScratch(Buffer& b) {
+  if (CapacityBytes(b) > kShrinkBytes) {
+    b.clear();
+    b.shrink_to_fit();
+  }
 }
 
 }  // namespace
@@ -105,6 +115,15 @@ absl::Status StreamState::Open(std::shared_ptr<const Engine> engine, EngineState
   full_text_.clear();
   finished_ = cut_ = audited_ = false;
   cut_offset_ = 0;
+  // Room for what the hold-back keeps plus a chunk, so that the folder does
+  // not grow the window (by doubling) in steady state.
+  const size_t room = dbs_->max_width() + kStreamContextBytes + kCompactBytes + 64;
+  if (window_.text.capacity() < room) {
+    window_.text.reserve(room);
+    window_.begin.reserve(room);
+    window_.end.reserve(room);
+  }
+  if (held_.capacity() < room) held_.reserve(room);
   if (absl::Status s = policy_->StartTally(direction_, profile_, &tally_); !s.ok()) return s;
   // The decision of an empty stream, so decision() is complete from the start.
   Decide(kNoHit);
@@ -183,7 +202,6 @@ void StreamState::Park() {
   trim(live_);
   trim(decision_.hits);
   trim(mask_spans_);
-  trim(masked_);
   trim(full_text_);
   decision_.engine.reset();
   decision_.hits.clear();
@@ -196,14 +214,6 @@ const pack::Entry& StreamState::EntryOf(uint32_t pack, uint32_t entry) const {
   return engine_state_->loaded[pack]->compiled.entries(static_cast<int>(entry));
 }
 
-uint32_t StreamState::EntryIndex(const StreamCandidate& c) const {
-  return engine_state_->stream_entry_offset[c.pack] + c.entry;
-}
-
-bool StreamState::IsAllow(const StreamCandidate& c) const {
-  return engine_state_->stream_entries[EntryIndex(c)].allow;
-}
-
 size_t StreamState::memory_bytes() const {
   return dbs_->stream_state_bytes() + folder_.memory_bytes() + CapacityBytes(held_) +
          CapacityBytes(window_.text) + CapacityBytes(window_.begin) +
@@ -211,7 +221,7 @@ size_t StreamState::memory_bytes() const {
          CapacityBytes(literal_groups_) + CapacityBytes(regex_groups_) +
          CapacityBytes(rejected_) + CapacityBytes(last_rejected_) + CapacityBytes(fresh_) +
          CapacityBytes(settling_) + CapacityBytes(live_) + CapacityBytes(decision_.hits) +
-         CapacityBytes(mask_spans_) + CapacityBytes(masked_) + CapacityBytes(full_text_);
+         CapacityBytes(mask_spans_) + CapacityBytes(full_text_);
 }
 
 absl::Status StreamState::Advance(std::string_view chunk, bool at_end) {
@@ -248,20 +258,18 @@ uint64_t StreamState::OriginalOffsetOfFolded(uint64_t folded) const {
 }
 
 void StreamState::AddToGroups(const StreamCandidate& c) {
-  const uint32_t index = EntryIndex(c);
-  const StreamEntry& info = engine_state_->stream_entries[index];
-  Group g{index,
+  Group g{c.facts,
           c.start,
           c.end,
           held_base_ + window_.begin[c.start - window_base_],
           held_base_ + window_.end[c.end - 1 - window_base_],
-          info.allow};
-  if (info.regex) {
+          IsAllow(c)};
+  if ((c.facts.bits & StreamEntryFacts::kRegex) != 0) {
     // Overlapping matches of one regex become their union; the open groups
     // of an entry are disjoint, so one pass finds every one it joins.
     for (size_t i = 0; i < regex_groups_.size();) {
       Group& o = regex_groups_[i];
-      if (o.entry == g.entry && o.start < g.end && g.start < o.end) {
+      if (o.facts.index == g.facts.index && o.start < g.end && g.start < o.end) {
         g.start = std::min(g.start, o.start);
         g.end = std::max(g.end, o.end);
         g.original_start = std::min(g.original_start, o.original_start);
@@ -282,7 +290,7 @@ void StreamState::AddToGroups(const StreamCandidate& c) {
   for (size_t i = literal_groups_.size(); i > literal_head_; --i) {
     const Group& o = literal_groups_[i - 1];
     if (o.end < g.end) break;
-    if (o.entry == g.entry && o.start == g.start && o.end == g.end) return;
+    if (o.facts.index == g.facts.index && o.start == g.start && o.end == g.end) return;
   }
   if (g.allow) ++open_allow_;
   literal_groups_.push_back(g);
@@ -339,7 +347,7 @@ uint64_t StreamState::Resolve() {
       unchecked_[kept++] = c;
       continue;
     }
-    if (!engine_state_->stream_entries[EntryIndex(c)].needs_check) {
+    if ((c.facts.bits & StreamEntryFacts::kCheck) == 0) {
       AddToGroups(c);
       continue;
     }
@@ -363,7 +371,7 @@ uint64_t StreamState::Resolve() {
   if (literal_head_ == literal_groups_.size()) {
     literal_groups_.clear();
     literal_head_ = 0;
-  } else if (literal_head_ >= 64 && 2 * literal_head_ >= literal_groups_.size()) {
+  } else if (literal_head_ >= 16 && 2 * literal_head_ >= literal_groups_.size()) {
     literal_groups_.erase(literal_groups_.begin(),
                           literal_groups_.begin() + static_cast<std::ptrdiff_t>(literal_head_));
     literal_head_ = 0;
@@ -394,7 +402,7 @@ uint64_t StreamState::Resolve() {
   for (const Group& g : settling_) {
     if (g.allow || (open_allow_ > 0 && allowed(g))) continue;
     first_new = std::min<uint64_t>(first_new, g.original_start);
-    IntakeHit(g.entry, g.original_start, g.original_end);
+    IntakeHit(g.facts, g.original_start, g.original_end);
   }
   for (const Group& g : settling_) {
     if (g.allow) --open_allow_;
@@ -402,17 +410,16 @@ uint64_t StreamState::Resolve() {
   return first_new;
 }
 
-void StreamState::IntakeHit(uint32_t entry, uint64_t start, uint64_t end) {
-  const StreamEntry& info = engine_state_->stream_entries[entry];
+void StreamState::IntakeHit(const StreamEntryFacts& facts, uint64_t start, uint64_t end) {
   TallyHit t;
-  t.severity = info.severity;
-  t.category = info.category;
+  t.severity = facts.severity;
+  t.category = facts.category;
   t.start = start;
   t.end = end;
-  t.entry_id = engine_state_->stream_entry_ids[entry];
-  if (info.category < 0) t.category_code = engine_state_->stream_hits[entry].category;
+  t.entry_id = &engine_state_->stream_entry_ids[facts.index];  // read on a tie only
+  if (facts.category < 0) t.category_code = engine_state_->stream_hits[facts.index].category;
   policy_->AddToTally(t, &tally_);
-  KeepHit(entry, start, end);
+  KeepHit(facts, start, end);
   const Span span{start, end};
   auto less = [](const Span& a, const Span& b) {
     return std::tie(a.start, a.end) < std::tie(b.start, b.end);
@@ -426,10 +433,10 @@ void StreamState::IntakeHit(uint32_t entry, uint64_t start, uint64_t end) {
   }
 }
 
-void StreamState::KeepHit(uint32_t entry, uint64_t start, uint64_t end) {
+void StreamState::KeepHit(const StreamEntryFacts& facts, uint64_t start, uint64_t end) {
   std::vector<Hit>& hits = decision_.hits;
   const size_t cap = engine_state_->options.max_stream_hits;
-  const int severity = engine_state_->stream_entries[entry].severity;
+  const int severity = facts.severity;
   auto least_severity = [&hits] {
     int least = hits.empty() ? 0 : hits[0].severity;
     for (const Hit& h : hits) least = std::min(least, h.severity);
@@ -452,7 +459,7 @@ void StreamState::KeepHit(uint32_t entry, uint64_t start, uint64_t end) {
   }
   // Only hits the decision lists are made whole: a large pack's entries are
   // spread over memory, and most hits of a dense stream are only counted.
-  Hit h = engine_state_->stream_hits[entry];
+  Hit h = engine_state_->stream_hits[facts.index];
   h.start = start;
   h.end = end;
   if (engine_state_->options.explain) {
@@ -540,15 +547,14 @@ void StreamState::Release(uint64_t until, std::string* released) {
   if (mask_spans_.empty()) {
     released->append(text.data(), text.size());
   } else {
-    MaskSpans(text, mask_spans_, policy_->proto().masking(), &masked_);
-    released->append(masked_);
+    AppendMasked(text, mask_spans_, policy_->proto().masking(), released);
   }
   released_ = until;
   while (live_head_ < live_.size() && live_[live_head_].end <= released_) ++live_head_;
   if (live_head_ == live_.size()) {
     live_.clear();
     live_head_ = 0;
-  } else if (live_head_ >= 64 && 2 * live_head_ >= live_.size()) {
+  } else if (live_head_ >= 16 && 2 * live_head_ >= live_.size()) {
     live_.erase(live_.begin(), live_.begin() + static_cast<std::ptrdiff_t>(live_head_));
     live_head_ = 0;
   }
@@ -569,8 +575,7 @@ void StreamState::Compact(size_t chunk_bytes) {
     --keep;  // a code point's first byte
   }
   const size_t cut_window = keep - window_base_;
-  if (cut_window >= kCompactBytes ||
-      (cut_window >= kCompactMinBytes && cut_window * 2 >= window_.text.size())) {
+  if (cut_window >= kCompactBytes) {
     window_.text.erase(0, cut_window);
     window_.begin.erase(window_.begin.begin(), window_.begin.begin() + cut_window);
     window_.end.erase(window_.end.begin(), window_.end.begin() + cut_window);
@@ -580,8 +585,7 @@ void StreamState::Compact(size_t chunk_bytes) {
   uint64_t held_keep = counted_ < kScriptSampleBytes ? std::min(released_, counted_) : released_;
   if (!window_.begin.empty()) held_keep = std::min<uint64_t>(held_keep, held_base_ + window_.begin[0]);
   const size_t cut_held = held_keep - held_base_;
-  if (cut_held >= kCompactBytes ||
-      (cut_held >= kCompactMinBytes && cut_held * 2 >= held_.size())) {
+  if (cut_held >= kCompactBytes) {
     held_.erase(0, cut_held);
     const uint32_t delta = static_cast<uint32_t>(cut_held);
     for (uint32_t& b : window_.begin) b -= delta;
@@ -600,11 +604,12 @@ void StreamState::ShrinkBuffers() {
   ShrinkIfOversized(window_.end);
   ShrinkIfOversized(unchecked_);
   ShrinkIfOversized(literal_groups_);
-  ShrinkIfOversized(fresh_);
-  ShrinkIfOversized(settling_);
+  ShrinkIfOversized(regex_groups_);
+  ShrinkIfOversized(rejected_);
   ShrinkIfOversized(live_);
-  ShrinkIfOversized(mask_spans_);
-  ShrinkIfOversized(masked_);
+  ShrinkScratch(fresh_);
+  ShrinkScratch(settling_);
+  ShrinkScratch(mask_spans_);
 }
 
 absl::Status StreamState::Audit() {

@@ -74,15 +74,16 @@ class StreamState {
   // original bytes they map to (kept here, so the window need not keep a
   // long merged match).
   struct Group {
-    uint32_t entry;  // EngineState::stream_entries index
+    StreamEntryFacts facts;
     uint64_t start, end;
     uint64_t original_start, original_end;
     bool allow;
   };
 
   const pack::Entry& EntryOf(uint32_t pack, uint32_t entry) const;
-  uint32_t EntryIndex(const StreamCandidate& c) const;
-  bool IsAllow(const StreamCandidate& c) const;
+  static bool IsAllow(const StreamCandidate& c) {
+    return (c.facts.bits & StreamEntryFacts::kAllow) != 0;
+  }
   // Folds and scans `chunk` (empty at the end), queueing the candidates.
   absl::Status Advance(std::string_view chunk, bool at_end);
   // Checks the candidates whose context is folded, groups them, and hands
@@ -97,8 +98,8 @@ class StreamState {
   // (the action over every hit so far, at O(rules) per hit), the hits the
   // decision lists (at most max_stream_hits; the rest counted), and the hits
   // release still has to mask. Rules evaluated over hits hook in here.
-  void IntakeHit(uint32_t entry, uint64_t start, uint64_t end);
-  void KeepHit(uint32_t entry, uint64_t start, uint64_t end);
+  void IntakeHit(const StreamEntryFacts& facts, uint64_t start, uint64_t end);
+  void KeepHit(const StreamEntryFacts& facts, uint64_t start, uint64_t end);
   // The decision on every hit so far; cuts the stream on REFUSE or BLOCK
   // confirmed by a hit starting at `first_new_hit`.
   void Decide(uint64_t first_new_hit);
@@ -184,7 +185,6 @@ class StreamState {
   uint64_t cut_offset_ = 0;
 
   std::vector<MaskSpan> mask_spans_;  // scratch for Release
-  std::string masked_;          // scratch for Release
   audit::AuditRecord record_;
 };
 
