@@ -776,5 +776,37 @@ TEST(StreamConcurrency, ThreadsStreamOnOneEngine) {
   EXPECT_EQ(mismatches.load(), 0);
 }
 
+// Issue 18: streams open on whatever snapshot is current while another
+// thread reloads without pause; the reloading thread builds the streaming
+// databases, so a stream never finds them missing (and never compiles).
+TEST(StreamConcurrency, StreamsDuringReloads) {
+  EngineSlot slot(MakeEngine(AllHits()));
+  std::atomic<bool> stop{false};
+  std::atomic<int> mismatches{0}, streams{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(300 + t);
+      while (!stop.load()) {
+        const std::shared_ptr<const Engine> engine = slot.Get();
+        const std::string text = RandomText(rng, false);
+        const StreamRun run = RunStream(*engine, text, {static_cast<size_t>(1 + t * 7)});
+        const absl::StatusOr<Decision> block = engine->Check(text, Direction::kOutput);
+        if (!block.ok() || (!run.cut && run.released != block->masked)) ++mismatches;
+        ++streams;
+      }
+    });
+  }
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(slot.Reload({LoadPack("reload", kTerms, kRegexes)}, AllHits()).ok());
+    // Each new snapshot streams at once: its databases came with it.
+    EXPECT_TRUE(slot.Get()->stream_holdback_bytes().ok());
+  }
+  while (streams.load() < 50) std::this_thread::yield();
+  stop = true;
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
 }  // namespace
 }  // namespace menshen
