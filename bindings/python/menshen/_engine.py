@@ -1,5 +1,6 @@
 """The engine, its decisions, streams and the audit hook, on the C ABI."""
 import codecs
+import collections
 import enum
 import threading
 from dataclasses import dataclass, field
@@ -144,7 +145,10 @@ def _utf8(value: Optional[str]):
 def _text_arg(text: Text):
     """A C view of `text`: str is encoded once; buffers are passed without a copy."""
     if isinstance(text, str):
-        data = _encode(text)
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: see _encode
+            data = text.encode("utf-8", "surrogatepass")
         return data, len(data)
     if isinstance(text, bytes):
         return text, len(text)
@@ -282,12 +286,17 @@ def _make_audit_callback(hook: Callable[[AuditRecord], None]):
     @ffi.callback("int(const menshen_audit_record *, void *)")
     def on_audit(record, _user):
         # Never let an exception unwind through C: keep it for the caller.
+        # While the hook runs this thread is inside a call on an engine,
+        # which close() must not wait for.
+        _pending.in_hook = getattr(_pending, "in_hook", 0) + 1
         try:
             hook(_read_audit(record))
             return 0
         except BaseException as e:  # noqa: B902 -- re-raised after C returns
             _pending.exc = e
             return 1
+        finally:
+            _pending.in_hook -= 1
     return on_audit
 
 
@@ -359,10 +368,12 @@ class Engine(_Closable):
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._reload_lock = threading.Lock()
-        self._running = 0          # C calls in flight (close() waits for them)
         self._closing = False
         self._generation = 1       # the snapshot new calls use (C's snapshot_id)
-        self._calls = {}           # generation -> calls that began there
+        # The generation of every C call in flight (close() waits for none to
+        # be left). A deque: append and remove are atomic under the GIL, so
+        # a check pays no lock.
+        self._calls = collections.deque()
         self._streams = {}         # snapshot id -> open streams on it
         self._callbacks = {}       # generation -> its cffi callback (or None)
         options, keep, callback = self._options(packs, policy, profile, max_input_bytes,
@@ -404,23 +415,21 @@ class Engine(_Closable):
 
     def _enter(self) -> int:
         """Registers a C call about to run; returns its generation."""
-        with self._lock:
-            if self._handle is None or self._closing:
-                raise MenshenError("the engine is closed")
-            self._running += 1
-            generation = self._generation
-            self._calls[generation] = self._calls.get(generation, 0) + 1
-        self._local.depth = getattr(self._local, "depth", 0) + 1
+        generation = self._generation
+        self._calls.append(generation)
+        if self._closing:  # after the append: close() either sees it or we see it
+            self._leave(generation)
+            raise MenshenError("the engine is closed")
         return generation
 
     def _leave(self, generation: int) -> None:
-        self._local.depth -= 1
-        with self._lock:
-            self._running -= 1
-            _drop(self._calls, generation)
-            self._release_callbacks_locked()
-            if self._running == 0:
-                self._idle.notify_all()
+        self._calls.remove(generation)
+        if len(self._callbacks) > 1 or self._closing:
+            with self._lock:
+                # A replaced snapshot's callback may go now; close() may wait.
+                self._release_callbacks_locked()
+                if not self._calls:
+                    self._idle.notify_all()
 
     def _stream_opened(self, snapshot_id: int) -> None:
         with self._lock:
@@ -438,7 +447,8 @@ class Engine(_Closable):
         # its snapshot and keeps that one. A reload's new callback (above the
         # current generation) waits for its swap.
         current = None if self._handle is None else self._generation
-        oldest_call = min(self._calls) if self._calls else None
+        calls = list(self._calls)
+        oldest_call = min(calls) if calls else None
         for generation in list(self._callbacks):
             retired = current is None or generation < current
             if (retired and generation not in self._streams and
@@ -583,11 +593,11 @@ class Engine(_Closable):
         with self._lock:
             if self._handle is None:
                 return
-            if getattr(self._local, "depth", 0) > 0:
+            if getattr(_pending, "in_hook", 0) > 0 and self._calls:
                 raise MenshenError("close() inside a call on this engine (its audit hook?) "
                                    "would wait for itself")
             self._closing = True
-            while self._running:
+            while self._calls:
                 self._idle.wait()
             handle, self._handle = self._handle, None
         lib.menshen_engine_close(handle)
