@@ -242,13 +242,16 @@ absl::Status JsonlWriter::Close() {
   }
   if (thread_.joinable()) thread_.join();
   if (fd_ >= 0) {
-    // A log that failed to open is left exactly as it was.
-    if (opened_ && regular_ && options_.durability == JsonlAuditSink::Durability::kSynced) {
-      if (absl::Status s = SyncFile(); !s.ok()) NoteError(std::move(s));
-    }
+    // A log that failed to open is left exactly as it was. A synced sink
+    // names in its checkpoint only lines the last fdatasync covered.
     if (opened_) {
-      WriteCheckpoint(/*force=*/true,
-                      options_.durability == JsonlAuditSink::Durability::kSynced);
+      bool durable = false;
+      if (regular_ && options_.durability == JsonlAuditSink::Durability::kSynced) {
+        absl::Status s = SyncFile();
+        durable = s.ok();
+        if (!durable) NoteError(std::move(s));
+      }
+      WriteCheckpoint(/*force=*/true, durable);
     }
     if (::close(fd_) != 0 && errno != EINTR) {
       NoteError(absl::DataLossError(
