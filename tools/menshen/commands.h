@@ -21,6 +21,9 @@ int PackBuild(const std::vector<std::string>& args);
 int PackInfo(const std::vector<std::string>& args);
 int Scan(const std::vector<std::string>& args);
 int AuditVerify(const std::vector<std::string>& args);
+// menshen audit repair FILE: cuts a torn last line (or accepts lines the
+// checkpoint names that are gone) and records it in the chain.
+int AuditRepair(const std::vector<std::string>& args);
 
 // Prints "menshen: <message>" to stderr and returns `status`.
 int Fail(int status, std::string_view message);

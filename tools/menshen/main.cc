@@ -15,9 +15,11 @@ constexpr char kUsage[] =
     "  menshen pack info FILE.mspack|DIR [--json]\n"
     "  menshen scan [--pack P ...] [--policy FILE] [--profile NAME] [--locale zh-CN|en]\n"
     "               [--direction input|output] [--jsonl] [--explain] [--max-bytes N]\n"
-    "               [--audit-log FILE [--audit-text]] [--stream N|random [--seed S]]\n"
-    "               [FILE ...|-]\n"
-    "  menshen audit verify [--rotated] FILE...\n"
+    "               [--audit-log FILE [--audit-text] [--audit-durability synced|written|queued]\n"
+    "                [--audit-rotate-mb N] [--audit-rotate-hours H] [--retain-days D]]\n"
+    "               [--stream N|random [--seed S]] [FILE ...|-]\n"
+    "  menshen audit verify [--rotated] [--checkpoint FILE|--no-checkpoint] FILE...\n"
+    "  menshen audit repair FILE\n"
     "With no --pack, scan uses the default packs compiled into menshen (risk-a1..a5,\n"
     "pii-zh, secrets, prompt-injection, abuse-zh, abuse-en).\n";
 
@@ -31,6 +33,9 @@ int Run(const std::vector<std::string>& argv) {
   if (argv[0] == "scan") return Scan(rest);
   if (argv[0] == "audit" && !rest.empty() && rest[0] == "verify") {
     return AuditVerify(std::vector<std::string>(rest.begin() + 1, rest.end()));
+  }
+  if (argv[0] == "audit" && !rest.empty() && rest[0] == "repair") {
+    return AuditRepair(std::vector<std::string>(rest.begin() + 1, rest.end()));
   }
   if (argv[0] == "pack" && !rest.empty()) {
     const std::vector<std::string> sub(rest.begin() + 1, rest.end());

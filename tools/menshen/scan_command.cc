@@ -1,4 +1,6 @@
 // menshen scan: one JSON object per input text, in input order.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "lib/base/utf8.h"
 #include "lib/normalize/normalizer.h"
@@ -28,6 +31,13 @@ struct ScanArgs {
   std::string locale;     // empty: each text's dominant script
   std::string audit_log;  // empty: no audit log
   bool audit_text = false;
+  // A decision is printed only once its record is where this says (synced:
+  // on disk; written: in the file; queued: nothing waited for).
+  JsonlAuditSink::Durability durability = JsonlAuditSink::Durability::kSynced;
+  uint64_t rotate_bytes = JsonlAuditSink::Options{}.max_file_bytes;
+  absl::Duration rotate_age = absl::ZeroDuration();
+  absl::Duration retention = absl::ZeroDuration();
+  bool audit_options = false;  // any --audit-* option besides --audit-log
   std::vector<std::string> inputs;
   Direction direction = Direction::kInput;
   bool jsonl = false;
@@ -45,8 +55,14 @@ constexpr size_t kMaxRandomChunk = 64;
 constexpr char kScanUsage[] =
     "usage: menshen scan [--pack P ...] [--policy FILE] [--profile NAME] [--locale zh-CN|en]\n"
     "                    [--direction input|output] [--jsonl] [--explain] [--max-bytes N]\n"
-    "                    [--audit-log FILE [--audit-text]] [--stream N|random [--seed S]]\n"
-    "                    [FILE ...|-]";
+    "                    [--audit-log FILE [--audit-text] [--audit-durability synced|written|queued]\n"
+    "                     [--audit-rotate-mb N] [--audit-rotate-hours H] [--retain-days D]]\n"
+    "                    [--stream N|random [--seed S]] [FILE ...|-]";
+
+// Decisions held for one sync of the audit log: at most this many, or this
+// many bytes of output, or until the input pauses.
+constexpr size_t kMaxHeldDecisions = 1024;
+constexpr size_t kMaxHeldBytes = size_t{1} << 20;
 
 // Returns an exit status on bad usage, kExitOk otherwise.
 int ParseScanArgs(const std::vector<std::string>& args, ScanArgs* out) {
@@ -68,6 +84,29 @@ int ParseScanArgs(const std::vector<std::string>& args, ScanArgs* out) {
       out->audit_log = args[++i];
     } else if (a == "--audit-text") {
       out->audit_text = true;
+    } else if (a == "--audit-durability" && has_value) {
+      const std::string& d = args[++i];
+      out->audit_options = true;
+      if (d == "synced") {
+        out->durability = JsonlAuditSink::Durability::kSynced;
+      } else if (d == "written") {
+        out->durability = JsonlAuditSink::Durability::kWritten;
+      } else if (d == "queued") {
+        out->durability = JsonlAuditSink::Durability::kQueued;
+      } else {
+        return Fail(kExitUsage,
+                    "scan: --audit-durability is synced, written or queued, not '" + d + "'");
+      }
+    } else if ((a == "--audit-rotate-mb" || a == "--audit-rotate-hours" || a == "--retain-days") &&
+               has_value) {
+      uint64_t n = 0;
+      if (!absl::SimpleAtoi(args[++i], &n) || n == 0 || n > (uint64_t{1} << 30)) {
+        return Fail(kExitUsage, "scan: " + a + " takes a positive number");
+      }
+      out->audit_options = true;
+      if (a == "--audit-rotate-mb") out->rotate_bytes = n << 20;
+      if (a == "--audit-rotate-hours") out->rotate_age = absl::Hours(static_cast<int64_t>(n));
+      if (a == "--retain-days") out->retention = absl::Hours(24 * static_cast<int64_t>(n));
     } else if (a == "--direction" && has_value) {
       const std::string& d = args[++i];
       if (d != "input" && d != "output") {
@@ -101,8 +140,8 @@ int ParseScanArgs(const std::vector<std::string>& args, ScanArgs* out) {
     }
   }
   if (out->inputs.empty()) out->inputs.push_back("-");
-  if (out->audit_text && out->audit_log.empty()) {
-    return Fail(kExitUsage, "scan: --audit-text needs --audit-log FILE");
+  if ((out->audit_text || out->audit_options) && out->audit_log.empty()) {
+    return Fail(kExitUsage, "scan: --audit-text and the --audit-* options need --audit-log FILE");
   }
   return kExitOk;
 }
@@ -116,14 +155,25 @@ google::protobuf::util::JsonPrintOptions PrintOptions() {
 
 class Scanner {
  public:
-  Scanner(std::shared_ptr<const Engine> engine, const ScanArgs& args)
-      : engine_(std::move(engine)), args_(args) {}
+  // With `sink` and a durability other than queued, decisions are held and
+  // printed in batches, each after one Sync() (or Flush()) of the audit log:
+  // no decision is ever printed before its record is there, and one sync
+  // serves up to kMaxHeldDecisions of them.
+  Scanner(std::shared_ptr<const Engine> engine, const ScanArgs& args, JsonlAuditSink* sink)
+      : engine_(std::move(engine)),
+        args_(args),
+        sink_(sink),
+        hold_(sink != nullptr && args.durability != JsonlAuditSink::Durability::kQueued) {}
 
-  // Scans every line of `in`; `name` is used in messages.
-  void ScanStream(std::istream& in, const std::string& name) {
+  // Scans every line of `in`; `name` is used in messages. `interactive`: the
+  // input may pause (a pipe or terminal), so what is held is printed before
+  // waiting for more.
+  void ScanStream(std::istream& in, const std::string& name, bool interactive) {
     std::string line;
     size_t line_number = 0;
-    while (std::getline(in, line)) {
+    for (;;) {
+      if (interactive && !held_.empty() && in.rdbuf()->in_avail() <= 0) Commit();
+      if (!std::getline(in, line)) break;
       ++line_number;
       ++count_;
       if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -151,7 +201,42 @@ class Scanner {
 
   size_t errors() const { return errors_; }
 
+  // Prints what is held once its records are where --audit-durability says;
+  // if the audit log cannot take them, the decisions become errors (fail
+  // closed: nothing is printed as decided without its record).
+  void Commit() {
+    if (held_.empty()) return;
+    absl::Status audited = args_.durability == JsonlAuditSink::Durability::kSynced
+                               ? sink_->Sync()
+                               : sink_->Flush();
+    std::string out;
+    for (Held& h : held_) {
+      if (audited.ok() || !h.decision) {
+        out += h.line;
+        continue;
+      }
+      ++errors_;
+      ScanError error;
+      error.set_error("audit log: the decision's record was not written: " +
+                      std::string(audited.message()));
+      json_.clear();
+      if (!google::protobuf::util::MessageToJsonString(error, &json_, print_).ok()) json_ = "{}";
+      out += "{\"id\":" + h.id_json + "," + json_.substr(1) + "\n";
+    }
+    if (!audited.ok()) std::cerr << "menshen: " << audited.message() << "\n";
+    std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
+    std::cout.flush();
+    held_.clear();
+    held_bytes_ = 0;
+  }
+
  private:
+  struct Held {
+    std::string id_json;
+    std::string line;
+    bool decision;  // a decision (with an audit record), not an input error
+  };
+
   void ScanText(const std::string& text, const google::protobuf::Value& id,
                 const std::string& name, size_t line_number) {
     request_id_ = id.has_string_value() ? id.string_value()
@@ -200,7 +285,7 @@ class Scanner {
       result.set_released(released);
       if (stream_cut_) result.set_cut_offset(static_cast<uint32_t>(cut_offset_));
     }
-    Print(result, result.mutable_id());
+    Print(result, result.mutable_id(), /*decision=*/true);
   }
 
   // Feeds `text` through a stream in chunks; leaves the decision in
@@ -233,13 +318,13 @@ class Scanner {
     ScanError error;
     *error.mutable_id() = id;
     error.set_error(where + ": " + one_line);
-    Print(error, error.mutable_id());
+    Print(error, error.mutable_id(), /*decision=*/false);
   }
 
   // Prints `message` with its id first, as the contract shows it (the JSON
   // printer puts well-known types such as Value last). `message` has the id
   // in field 1 and at least one more field, so its JSON is never "{}".
-  void Print(google::protobuf::Message& message, google::protobuf::Value* id) {
+  void Print(google::protobuf::Message& message, google::protobuf::Value* id, bool decision) {
     id_json_.clear();
     json_.clear();
     if (!google::protobuf::util::MessageToJsonString(*id, &id_json_, print_).ok()) id_json_ = "null";
@@ -248,11 +333,24 @@ class Scanner {
     if (!google::protobuf::util::MessageToJsonString(message, &json_, print_).ok()) {
       json_ = "{\"error\":\"internal: could not print the result\"}";
     }
-    std::cout << "{\"id\":" << id_json_ << "," << std::string_view(json_).substr(1) << '\n';
+    if (!hold_) {
+      std::cout << "{\"id\":" << id_json_ << "," << std::string_view(json_).substr(1) << '\n';
+      return;
+    }
+    Held& h = held_.emplace_back();
+    h.id_json = id_json_;
+    h.line = "{\"id\":" + id_json_ + "," + json_.substr(1) + "\n";
+    h.decision = decision;
+    held_bytes_ += h.line.size();
+    if (held_.size() >= kMaxHeldDecisions || held_bytes_ >= kMaxHeldBytes) Commit();
   }
 
   std::shared_ptr<const Engine> engine_;
   const ScanArgs& args_;
+  JsonlAuditSink* sink_;
+  const bool hold_;
+  std::vector<Held> held_;
+  size_t held_bytes_ = 0;
   const google::protobuf::util::JsonPrintOptions print_ = PrintOptions();
   Decision decision_;
   std::string released_;  // --stream
@@ -300,6 +398,12 @@ int Scan(const std::vector<std::string>& args) {
   if (!parsed.audit_log.empty()) {
     JsonlAuditSink::Options sink_options;
     sink_options.path = parsed.audit_log;
+    sink_options.max_file_bytes = parsed.rotate_bytes;
+    sink_options.max_file_age = parsed.rotate_age;
+    sink_options.retention = parsed.retention;
+    // The scanner waits for the log once per batch (Sync/Flush), not per
+    // record: the sink itself only queues.
+    sink_options.durability = JsonlAuditSink::Durability::kQueued;
     absl::StatusOr<std::unique_ptr<JsonlAuditSink>> opened = JsonlAuditSink::Open(sink_options);
     if (!opened.ok()) return Fail(kExitUsage, opened.status());
     sink = *std::move(opened);
@@ -311,7 +415,11 @@ int Scan(const std::vector<std::string>& args) {
 
   // Check every input can be opened before printing anything.
   std::vector<std::unique_ptr<std::ifstream>> files;
+  std::vector<bool> interactive;  // input that may pause: print what is held before waiting
   for (const std::string& path : parsed.inputs) {
+    struct stat st;
+    interactive.push_back(::stat(path == "-" ? "/dev/stdin" : path.c_str(), &st) != 0 ||
+                          !S_ISREG(st.st_mode));
     if (path == "-") {
       files.push_back(nullptr);
       continue;
@@ -325,16 +433,18 @@ int Scan(const std::vector<std::string>& args) {
     files.push_back(std::move(f));
   }
   std::ios::sync_with_stdio(false);
-  Scanner scanner(*std::move(engine), parsed);
+  Scanner scanner(*std::move(engine), parsed, sink.get());
   for (size_t i = 0; i < files.size(); ++i) {
     std::istream& in = files[i] ? *files[i] : std::cin;
-    scanner.ScanStream(in, parsed.inputs[i]);
+    scanner.ScanStream(in, parsed.inputs[i], interactive[i]);
     if (in.bad()) {
+      scanner.Commit();
       return Fail(kExitBadInput, "scan: read error in " +
                                      (parsed.inputs[i] == "-" ? std::string("stdin")
                                                               : parsed.inputs[i]));
     }
   }
+  if (sink != nullptr) scanner.Commit();
   std::cout.flush();
   if (!std::cout) return Fail(kExitBadInput, "scan: could not write the results");
   if (sink != nullptr) {
