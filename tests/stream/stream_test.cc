@@ -506,12 +506,12 @@ TEST(StreamLimits, ZeroWidthRunIsCutClosed) {
   options.audit_hook = [&records](const audit::AuditRecord& r) { records.push_back(r); };
   absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(*packs, options);
   ASSERT_TRUE(engine.ok());
-  std::string text = "冰";
+  std::string text = "出售冰";  // a trade phrase: refused, where a bare drug name is flagged
   while (text.size() < 100000) text += Utf8(0x200B);
   text += "毒";
   const absl::StatusOr<Decision> block = (*engine)->Check(text, Direction::kOutput);
   ASSERT_TRUE(block.ok());
-  EXPECT_EQ(block->action, Action::kRefuse);
+  EXPECT_EQ(block->action, Action::kBlock);  // severity 4 in an answer is cut
   records.clear();
   auto stream = (*engine)->OpenStream(Output());
   ASSERT_TRUE(stream.ok());
