@@ -75,6 +75,12 @@ class Pack {
                                                                 std::string_view name);
   // The starter pack compiled into the library.
   static absl::StatusOr<std::shared_ptr<const Pack>> Starter();
+  // One pack compiled into the library, by name (EmbeddedPackNames());
+  // NotFound for any other name.
+  static absl::StatusOr<std::shared_ptr<const Pack>> Embedded(std::string_view name);
+  // The names of every pack compiled into the library, sorted: the defaults
+  // and the ones an operator adds by name (e.g. "starter").
+  static std::vector<std::string> EmbeddedPackNames();
   // Every default pack compiled into the library, in DefaultPackNames()
   // order: our keyword packs for the five risk classes of GB/T 45654-2025
   // (risk-a1 … risk-a5), personal information, secrets, prompt injection and

@@ -12,12 +12,15 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "menshen/audit.h"
+#include "menshen/pack.h"
 #include "tests/test_util.h"
 
 namespace menshen {
@@ -405,6 +408,106 @@ TEST(Cli, KillNineLosesNoRecordOfAPrintedDecision) {
   }
   std::printf("[          ] %zu decisions printed over four killed runs, all in the log\n",
               printed_total);
+}
+
+TEST(CliHelp, OverviewListsEveryCommandAndEachCommandHasHelp) {
+  TempDir dir;
+  RunResult overview = RunCli(dir, "--help");
+  ASSERT_EQ(overview.status, 0) << overview.err;
+  std::vector<std::string> names;
+  for (const std::string& line : overview.lines) {
+    // "  pack build     compile ..." lines name the commands.
+    if (line.size() > 17 && line.rfind("  ", 0) == 0 && line[2] != '-' && line[2] != ' ') {
+      names.push_back(std::string(absl::StripTrailingAsciiWhitespace(line.substr(2, 14))));
+    }
+  }
+  ASSERT_GE(names.size(), 6u) << absl::StrJoin(overview.lines, "\n");
+  for (const std::string& name : names) {
+    RunResult help = RunCli(dir, name + " --help");
+    EXPECT_EQ(help.status, 0) << name << ": " << help.err;
+    ASSERT_FALSE(help.lines.empty()) << name;
+    EXPECT_THAT(help.lines[0], HasSubstr("usage: menshen " + name)) << name;
+    EXPECT_THAT(absl::StrJoin(help.lines, "\n"), HasSubstr("Exit")) << name;
+    RunResult help_word = RunCli(dir, "help " + name);
+    EXPECT_EQ(help_word.lines, help.lines) << name;
+  }
+}
+
+TEST(CliHelp, MistakesAreUsageErrorsWithAHint) {
+  TempDir dir;
+  RunResult typo = RunCli(dir, "scna");
+  EXPECT_EQ(typo.status, 2);
+  EXPECT_THAT(typo.err, HasSubstr("did you mean 'scan'"));
+  RunResult sub = RunCli(dir, "pack buidl x");
+  EXPECT_EQ(sub.status, 2);
+  EXPECT_THAT(sub.err, HasSubstr("did you mean 'pack build'"));
+  RunResult group = RunCli(dir, "pack");
+  EXPECT_EQ(group.status, 2);
+  EXPECT_THAT(group.err, HasSubstr("pack list"));
+  RunResult option = RunCli(dir, "scan --no-such-option");
+  EXPECT_EQ(option.status, 2);
+  EXPECT_THAT(option.err, HasSubstr("unknown option '--no-such-option'"));
+  EXPECT_THAT(option.err, HasSubstr("usage: menshen scan"));
+  RunResult value = RunCli(dir, "scan --max-bytes=zero");
+  EXPECT_EQ(value.status, 2);
+  EXPECT_THAT(value.err, HasSubstr("--max-bytes takes a whole number"));
+  RunResult missing = RunCli(dir, "scan --policy");
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_THAT(missing.err, HasSubstr("--policy needs a value"));
+  RunResult none = RunCli(dir, "");
+  EXPECT_EQ(none.status, 2);
+  EXPECT_THAT(none.err, HasSubstr("usage: menshen COMMAND"));
+}
+
+TEST(CliHelp, VersionNamesLibraryFoldHyperscanAndDefaultPacks) {
+  TempDir dir;
+  RunResult r = RunCli(dir, "--version --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(r.lines.size(), 1u);
+  google::protobuf::Struct s = Json(r.lines[0]);
+  EXPECT_FALSE(s.fields().at("menshen").string_value().empty());
+  EXPECT_THAT(s.fields().at("fold").string_value(), HasSubstr("menshen-fold"));
+  EXPECT_FALSE(s.fields().at("hyperscan").string_value().empty());
+  const auto& packs = s.fields().at("default_packs").list_value().values();
+  ASSERT_EQ(packs.size(), Pack::DefaultPackNames().size());
+  EXPECT_EQ(packs[0].struct_value().fields().at("name").string_value(), "risk-a1");
+  EXPECT_EQ(packs[0].struct_value().fields().at("sha256").string_value().size(), 64u);
+  RunResult text = RunCli(dir, "--version");
+  ASSERT_EQ(text.status, 0);
+  EXPECT_THAT(text.lines[0], HasSubstr("menshen "));
+}
+
+TEST(CliPacks, ListAndNameCompiledInPacks) {
+  TempDir dir;
+  RunResult list = RunCli(dir, "pack list --json");
+  ASSERT_EQ(list.status, 0) << list.err;
+  std::set<std::string> defaults, all;
+  for (const std::string& line : list.lines) {
+    google::protobuf::Struct s = Json(line);
+    all.insert(s.fields().at("name").string_value());
+    if (s.fields().at("default").bool_value()) defaults.insert(s.fields().at("name").string_value());
+  }
+  EXPECT_EQ(defaults, std::set<std::string>(Pack::DefaultPackNames().begin(),
+                                            Pack::DefaultPackNames().end()));
+  EXPECT_TRUE(all.count("starter"));
+
+  // A compiled-in pack by name, alone or beside the defaults.
+  RunResult named = RunCli(dir, "scan --pack starter", "出售冰毒\n");
+  ASSERT_EQ(named.status, 0) << named.err;
+  EXPECT_THAT(named.lines[0], HasSubstr("\"starter:"));
+  RunResult both = RunCli(dir, "scan --pack starter --pack +defaults", "出售冰毒\n");
+  ASSERT_EQ(both.status, 0) << both.err;
+  EXPECT_THAT(both.lines[0], HasSubstr("\"starter:"));
+  EXPECT_THAT(both.lines[0], HasSubstr("\"risk-a1:"));
+  RunResult twice = RunCli(dir, "scan --pack risk-a1 --pack +defaults", "x\n");
+  EXPECT_EQ(twice.status, 2);
+  EXPECT_THAT(twice.err, HasSubstr("'risk-a1' is given twice"));
+  RunResult unknown = RunCli(dir, "scan --pack no-such-pack", "x\n");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("nor a compiled-in pack"));
+  RunResult info = RunCli(dir, "pack info risk-a2 --json");
+  ASSERT_EQ(info.status, 0) << info.err;
+  EXPECT_EQ(Json(info.lines[0]).fields().at("name").string_value(), "risk-a2");
 }
 
 }  // namespace

@@ -19,7 +19,9 @@
 #include "lib/normalize/normalizer.h"
 #include "menshen/engine.h"
 #include "tools/menshen/cli.pb.h"
+#include "tools/menshen/args.h"
 #include "tools/menshen/commands.h"
+#include "tools/menshen/json_out.h"
 
 namespace menshen::cli {
 namespace {
@@ -52,13 +54,6 @@ struct ScanArgs {
 // Random chunk sizes are drawn from 1..kMaxRandomChunk bytes.
 constexpr size_t kMaxRandomChunk = 64;
 
-constexpr char kScanUsage[] =
-    "usage: menshen scan [--pack P ...] [--policy FILE] [--profile NAME] [--locale zh-CN|en]\n"
-    "                    [--direction input|output] [--jsonl] [--explain] [--max-bytes N]\n"
-    "                    [--audit-log FILE [--audit-text] [--audit-durability synced|written|queued]\n"
-    "                     [--audit-rotate-mb N] [--audit-rotate-hours H] [--retain-days D]]\n"
-    "                    [--stream N|random [--seed S]] [FILE ...|-]";
-
 // Decisions held for one sync of the audit log: at most this many, or this
 // many bytes of output, or until the input pauses.
 constexpr size_t kMaxHeldDecisions = 1024;
@@ -66,91 +61,54 @@ constexpr size_t kMaxHeldBytes = size_t{1} << 20;
 
 // Returns an exit status on bad usage, kExitOk otherwise.
 int ParseScanArgs(const std::vector<std::string>& args, ScanArgs* out) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    const bool has_value = i + 1 < args.size();
-    if (a == "--pack" && has_value) {
-      out->packs.push_back(args[++i]);
-    } else if (a == "--policy" && has_value) {
-      out->policy = args[++i];
-    } else if (a == "--profile" && has_value) {
-      out->profile = args[++i];
-    } else if (a == "--locale" && has_value) {
-      out->locale = args[++i];
-      if (out->locale != "zh-CN" && out->locale != "en") {
-        return Fail(kExitUsage, "scan: --locale is zh-CN or en, not '" + out->locale + "'");
-      }
-    } else if (a == "--audit-log" && has_value) {
-      out->audit_log = args[++i];
-    } else if (a == "--audit-text") {
-      out->audit_text = true;
-    } else if (a == "--audit-durability" && has_value) {
-      const std::string& d = args[++i];
-      out->audit_options = true;
-      if (d == "synced") {
-        out->durability = JsonlAuditSink::Durability::kSynced;
-      } else if (d == "written") {
-        out->durability = JsonlAuditSink::Durability::kWritten;
-      } else if (d == "queued") {
-        out->durability = JsonlAuditSink::Durability::kQueued;
-      } else {
-        return Fail(kExitUsage,
-                    "scan: --audit-durability is synced, written or queued, not '" + d + "'");
-      }
-    } else if ((a == "--audit-rotate-mb" || a == "--audit-rotate-hours" || a == "--retain-days") &&
-               has_value) {
-      uint64_t n = 0;
-      if (!absl::SimpleAtoi(args[++i], &n) || n == 0 || n > (uint64_t{1} << 30)) {
-        return Fail(kExitUsage, "scan: " + a + " takes a positive number");
-      }
-      out->audit_options = true;
-      if (a == "--audit-rotate-mb") out->rotate_bytes = n << 20;
-      if (a == "--audit-rotate-hours") out->rotate_age = absl::Hours(static_cast<int64_t>(n));
-      if (a == "--retain-days") out->retention = absl::Hours(24 * static_cast<int64_t>(n));
-    } else if (a == "--direction" && has_value) {
-      const std::string& d = args[++i];
-      if (d != "input" && d != "output") {
-        return Fail(kExitUsage, "scan: --direction is input or output, not '" + d + "'");
-      }
-      out->direction = d == "input" ? Direction::kInput : Direction::kOutput;
-    } else if (a == "--jsonl") {
-      out->jsonl = true;
-    } else if (a == "--explain") {
-      out->explain = true;
-    } else if (a == "--max-bytes" && has_value) {
-      if (!absl::SimpleAtoi(args[++i], &out->max_bytes) || out->max_bytes == 0) {
-        return Fail(kExitUsage, "scan: --max-bytes takes a positive number");
-      }
-    } else if (a == "--stream" && has_value) {
-      const std::string& v = args[++i];
-      if (v == "random") {
-        out->stream_random = true;
-        out->stream_chunk = kMaxRandomChunk;
-      } else if (!absl::SimpleAtoi(v, &out->stream_chunk) || out->stream_chunk == 0) {
-        return Fail(kExitUsage, "scan: --stream takes a chunk size in bytes or 'random'");
-      }
-    } else if (a == "--seed" && has_value) {
-      if (!absl::SimpleAtoi(args[++i], &out->seed)) {
-        return Fail(kExitUsage, "scan: --seed takes a non-negative number");
-      }
-    } else if (a == "-" || (!a.empty() && a[0] != '-')) {
-      out->inputs.push_back(a);
-    } else {
-      return Fail(kExitUsage, "scan: unexpected argument '" + a + "'\n" + kScanUsage);
-    }
+  std::string direction = "input", durability, stream;
+  uint64_t rotate_mb = 0, rotate_hours = 0, retain_days = 0, max_bytes = out->max_bytes;
+  uint64_t seed = out->seed;
+  ArgParser parser("scan");
+  parser.Values("--pack", &out->packs);
+  parser.Value("--policy", &out->policy);
+  parser.Value("--profile", &out->profile);
+  parser.Choice("--locale", &out->locale, {"zh-CN", "en"});
+  parser.Value("--audit-log", &out->audit_log);
+  parser.Flag("--audit-text", &out->audit_text);
+  parser.Choice("--audit-durability", &durability, {"synced", "written", "queued"});
+  parser.Number("--audit-rotate-mb", &rotate_mb, 1, uint64_t{1} << 30);
+  parser.Number("--audit-rotate-hours", &rotate_hours, 1, uint64_t{1} << 30);
+  parser.Number("--retain-days", &retain_days, 1, uint64_t{1} << 30);
+  parser.Choice("--direction", &direction, {"input", "output"});
+  parser.Flag("--jsonl", &out->jsonl);
+  parser.Flag("--explain", &out->explain);
+  parser.Number("--max-bytes", &max_bytes, 1, SIZE_MAX);
+  parser.Value("--stream", &stream);
+  parser.Number("--seed", &seed, 0, UINT32_MAX);
+  parser.Positionals(&out->inputs, 0, SIZE_MAX);
+  if (absl::Status s = parser.Parse(args); !s.ok()) return UsageError(kScanCommand, s);
+
+  out->direction = direction == "input" ? Direction::kInput : Direction::kOutput;
+  out->max_bytes = static_cast<size_t>(max_bytes);
+  out->seed = static_cast<uint32_t>(seed);
+  if (!durability.empty()) {
+    out->audit_options = true;
+    out->durability = durability == "synced"    ? JsonlAuditSink::Durability::kSynced
+                      : durability == "written" ? JsonlAuditSink::Durability::kWritten
+                                                : JsonlAuditSink::Durability::kQueued;
+  }
+  if (rotate_mb > 0) out->rotate_bytes = rotate_mb << 20;
+  if (rotate_hours > 0) out->rotate_age = absl::Hours(static_cast<int64_t>(rotate_hours));
+  if (retain_days > 0) out->retention = absl::Hours(24 * static_cast<int64_t>(retain_days));
+  out->audit_options |= rotate_mb > 0 || rotate_hours > 0 || retain_days > 0;
+  if (stream == "random") {
+    out->stream_random = true;
+    out->stream_chunk = kMaxRandomChunk;
+  } else if (!stream.empty() && (!absl::SimpleAtoi(stream, &out->stream_chunk) ||
+                                 out->stream_chunk == 0)) {
+    return Fail(kExitUsage, "scan: --stream takes a chunk size in bytes or 'random'");
   }
   if (out->inputs.empty()) out->inputs.push_back("-");
   if ((out->audit_text || out->audit_options) && out->audit_log.empty()) {
     return Fail(kExitUsage, "scan: --audit-text and the --audit-* options need --audit-log FILE");
   }
   return kExitOk;
-}
-
-google::protobuf::util::JsonPrintOptions PrintOptions() {
-  google::protobuf::util::JsonPrintOptions print;
-  print.preserve_proto_field_names = true;
-  print.always_print_primitive_fields = true;
-  return print;
 }
 
 class Scanner {
@@ -351,7 +309,7 @@ class Scanner {
   const bool hold_;
   std::vector<Held> held_;
   size_t held_bytes_ = 0;
-  const google::protobuf::util::JsonPrintOptions print_ = PrintOptions();
+  const google::protobuf::util::JsonPrintOptions print_ = JsonPrintOptions();
   Decision decision_;
   std::string released_;  // --stream
   bool stream_cut_ = false;
@@ -364,24 +322,12 @@ class Scanner {
   size_t errors_ = 0;
 };
 
-}  // namespace
-
 int Scan(const std::vector<std::string>& args) {
   ScanArgs parsed;
   if (int rc = ParseScanArgs(args, &parsed); rc != kExitOk) return rc;
 
-  std::vector<std::shared_ptr<const Pack>> packs;
-  if (parsed.packs.empty()) {
-    absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> defaults = Pack::Defaults();
-    if (!defaults.ok()) return Fail(kExitUsage, defaults.status());
-    packs = *std::move(defaults);
-  }
-  for (const std::string& path : parsed.packs) {
-    absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::Load(path);
-    if (!pack.ok()) return Fail(kExitUsage, pack.status());
-    for (const std::string& n : (*pack)->notes()) std::cerr << "menshen: note: " << n << "\n";
-    packs.push_back(*std::move(pack));
-  }
+  absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> packs = LoadPackSpecs(parsed.packs);
+  if (!packs.ok()) return Fail(kExitUsage, packs.status());
   EngineOptions options;
   options.explain = parsed.explain;
   options.max_input_bytes = parsed.max_bytes;
@@ -410,7 +356,7 @@ int Scan(const std::vector<std::string>& args) {
     options.audit_hook = sink->Hook();
     options.audit_include_text = parsed.audit_text;
   }
-  absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(std::move(packs), options);
+  absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(*std::move(packs), options);
   if (!engine.ok()) return Fail(kExitUsage, engine.status());
 
   // Check every input can be opened before printing anything.
@@ -460,5 +406,37 @@ int Scan(const std::vector<std::string>& args) {
   }
   return scanner.errors() > 0 ? kExitBadInput : kExitOk;
 }
+
+}  // namespace
+
+const Command kScanCommand = {
+    "scan", "check texts against packs and policy: one JSON decision per text",
+    "usage: menshen scan [--pack P ...] [--policy FILE] [--profile NAME] [--locale zh-CN|en]\n"
+    "                    [--direction input|output] [--jsonl] [--explain] [--max-bytes N]\n"
+    "                    [--audit-log FILE [--audit-text] [--audit-durability synced|written|queued]\n"
+    "                     [--audit-rotate-mb N] [--audit-rotate-hours H] [--retain-days D]]\n"
+    "                    [--stream N|random [--seed S]] [FILE ...|-]",
+    "Reads one text per line (or with --jsonl objects {\"id\":..., \"text\":...}) from the\n"
+    "FILEs or standard input and writes one JSON decision per text, in order: action,\n"
+    "hits with byte offsets, masked text, refusal, the policy rule that decided.\n"
+    "  --pack P            a pack to use (repeatable; see below)\n"
+    "  --policy FILE       a policy instead of the built-in default (docs/policy.md)\n"
+    "  --profile NAME      a profile of the policy (default, minors, ...)\n"
+    "  --locale zh-CN|en   the refusal's language (default: each text's dominant script)\n"
+    "  --direction D       input (a prompt, the default) or output (a model's answer)\n"
+    "  --jsonl             read JSON lines with an id and a text\n"
+    "  --explain           name the foldings that made each hit match\n"
+    "  --max-bytes N       refuse to check a text longer than N bytes (an error line)\n"
+    "  --audit-log FILE    append a hash-chained audit record per decision\n"
+    "  --audit-text        keep each text in its record (by default only its SHA-256)\n"
+    "  --audit-durability  synced (default: on disk before the decision is printed),\n"
+    "                      written, or queued\n"
+    "  --audit-rotate-mb N, --audit-rotate-hours H  rotate the log by size or age\n"
+    "  --retain-days D     delete rotated logs older than D days (recorded in the chain)\n"
+    "  --stream N|random   feed each text as a stream in N-byte (or random) chunks\n"
+    "  --seed S            the seed of random chunk sizes\n"
+    "Exit: 0 all checked, 1 some text could not be checked (an error line in its place),\n"
+    "2 bad usage or a bad pack or policy.",
+    Scan};
 
 }  // namespace menshen::cli
