@@ -19,15 +19,13 @@ size_t CharacterStart(std::string_view text, size_t i, size_t floor) {
   return i;
 }
 
-}  // namespace
-
-void MaskSpans(std::string_view text, const std::vector<Hit>& hits, const policy::Masking& style,
-               std::string* masked) {
+template <typename Spans>
+void MaskAll(std::string_view text, const Spans& hits, const policy::Masking& style,
+             std::string* masked) {
   const bool placeholder = style.style() == policy::Masking::PLACEHOLDER;
   std::string_view mask = placeholder ? style.placeholder() : style.character();
   if (mask.empty()) mask = placeholder ? kDefaultMaskPlaceholder : kDefaultMaskCharacter;
-  masked->clear();
-  masked->reserve(text.size());
+  masked->reserve(masked->size() + text.size());
   size_t pos = 0;  // everything before pos is written
   for (size_t i = 0; i < hits.size();) {
     size_t start = std::max(hits[i].start, pos);
@@ -51,6 +49,25 @@ void MaskSpans(std::string_view text, const std::vector<Hit>& hits, const policy
     }
   }
   masked->append(text.data() + pos, text.size() - pos);
+}
+
+}  // namespace
+
+void MaskSpans(std::string_view text, const std::vector<Hit>& hits, const policy::Masking& style,
+               std::string* masked) {
+  masked->clear();
+  MaskAll(text, hits, style, masked);
+}
+
+void MaskSpans(std::string_view text, const std::vector<MaskSpan>& spans,
+               const policy::Masking& style, std::string* masked) {
+  masked->clear();
+  MaskAll(text, spans, style, masked);
+}
+
+void AppendMasked(std::string_view text, const std::vector<MaskSpan>& spans,
+                  const policy::Masking& style, std::string* out) {
+  MaskAll(text, spans, style, out);
 }
 
 }  // namespace menshen::internal
