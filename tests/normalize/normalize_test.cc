@@ -481,7 +481,10 @@ INSTANTIATE_TEST_SUITE_P(Paths, FoldVectorTest,
                          });
 
 TEST_P(FoldVectorTest, EqualsTheScalarPass) {
-  if (!FoldVectorSupported(GetParam())) GTEST_SKIP() << "this CPU lacks the instructions";
+  if (!FoldVectorSupported(GetParam())) {
+    GTEST_SKIP() << "this CPU lacks the instructions of the " << FoldVectorName(GetParam())
+                 << " path; it is not compared here";
+  }
   const std::vector<std::string> han = Utf8Pieces(
       "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会"
       "卖淫毒赌冰网操妈傻逼大麻烦");
