@@ -36,6 +36,12 @@
 //                          median 2-thread throughput / median 1-thread
 //                          (target >= 1.8). raw_scale_2 the same for hs_scan.
 //                          load1 is /proc/loadavg at the start.
+//   BM_FoldPath/TEXT/PATH  The fold block mode runs (no offsets) forced to
+//                          one vector step (none, avx2, avx512w, best),
+//                          alternating with the raw 10k scan of the same
+//                          block (thread CPU time). x_raw10k = fold time /
+//                          raw scan time: what each path leaves of the
+//                          engine's budget on a CPU that has only it.
 #include <benchmark/benchmark.h>
 #include <hs/hs.h>
 #include <stdlib.h>
@@ -61,6 +67,7 @@
 #include "bench/bench_corpus.h"
 #include "bench/workloads.h"
 #include "lib/match/matcher.h"
+#include "lib/normalize/normalizer.h"
 #include "lib/pack/loader.h"
 #include "menshen/decision.h"
 #include "menshen/engine.h"
@@ -603,6 +610,39 @@ void BM_Threads(benchmark::State& state, TextKind kind, std::string pack) {
   state.counters["load1"] = load;
 }
 
+void BM_FoldPath(benchmark::State& state, TextKind kind, internal::FoldVector path) {
+  if (!internal::FoldVectorSupported(path)) {
+    state.SkipWithError("this CPU lacks the instructions of this fold path");
+    return;
+  }
+  const std::vector<std::string>* blocks = nullptr;
+  const Workload* w = Prepare(state, kind, "10k", &blocks);
+  if (w == nullptr) return;
+  internal::FoldOptions options;
+  options.offsets = false;
+  options.vector = path;
+  internal::FoldedText folded;
+  double fold_s = 0, raw_s = 0;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    double iteration = 0;
+    for (const std::string& block : *blocks) {
+      double t = ThreadSeconds();
+      internal::Fold(block, options, &folded);
+      iteration += ThreadSeconds() - t;
+      benchmark::DoNotOptimize(folded.text.data());
+      t = ThreadSeconds();
+      benchmark::DoNotOptimize(w->RawScan(block));
+      raw_s += ThreadSeconds() - t;
+      bytes += block.size();
+    }
+    fold_s += iteration;
+    state.SetIterationTime(iteration);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.counters["x_raw10k"] = fold_s / raw_s;
+}
+
 const bool kRegistered = [] {
   const TextKind kinds[] = {TextKind::kZh, TextKind::kEn, TextKind::kMixed};
   const char* packs[] = {"1k", "10k", "65k", "dense", "defaults"};
@@ -643,6 +683,18 @@ const bool kRegistered = [] {
                                    std::string(pack))
           ->UseManualTime()
           ->Iterations(1)
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
+  for (TextKind kind : kinds) {
+    for (internal::FoldVector path : {internal::FoldVector::kNone, internal::FoldVector::kAvx2,
+                                      internal::FoldVector::kAvx512Windows,
+                                      internal::FoldVector::kBest}) {
+      benchmark::RegisterBenchmark((std::string("BM_FoldPath/") + kTextNames[int(kind)] + "/" +
+                                    std::string(internal::FoldVectorName(path)))
+                                       .c_str(),
+                                   BM_FoldPath, kind, path)
+          ->UseManualTime()
           ->Unit(benchmark::kMillisecond);
     }
   }
