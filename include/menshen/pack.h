@@ -55,8 +55,10 @@ struct PackInfo {
   std::string hyperscan_version;   // of the build that compiled the databases
   size_t literal_count = 0;
   size_t regex_count = 0;
+  size_t rule_count = 0;  // rules (docs/packs.md, "Rules")
+  size_t part_count = 0;  // the distinct literals rules are made of
   size_t allow_count = 0;
-  // Deny entries per category code, e.g. {"A1.8": 42}.
+  // Deny entries (terms, regexes and rules) per category code, e.g. {"A1.8": 42}.
   std::map<std::string, size_t> counts_by_category;
   // Chinese and English names of those categories and their classes, from
   // the taxonomy the pack was built with: code → "中文名 / English name".

@@ -1,5 +1,7 @@
 #include "menshen/engine.h"
 
+#include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -78,6 +80,28 @@ void EngineState::ReleaseStream(std::unique_ptr<StreamState> state) const {
   if (stream_pool_.size() < kMaxPooledStates) stream_pool_.push_back(std::move(state));
 }
 
+// Feeds the occurrences of rule parts to the rules, in their order, and adds
+// the rules that fire to the hits (docs/packs.md, "Rules").
+void EvaluateRules(const EngineState& engine, std::string_view text, ScanState* scan,
+                   Decision* decision) {
+  std::vector<PartHit>& parts = scan->parts;
+  SetCodePointOffsets(scan->folded.text, &parts);
+  std::sort(parts.begin(), parts.end(), PartHitLess);
+  scan->rules.Reset(engine.rules.get());
+  for (PartHit& p : parts) {
+    if (engine.options.explain) {
+      p.foldings = Explain(text.substr(p.original_start, p.original_end - p.original_start));
+    }
+    scan->rules.Add(p);
+  }
+  scan->rules.Finish();
+  if (scan->rules.hits().empty()) return;
+  AppendRuleHits(scan->rules, 0, engine.loaded, decision);
+  std::sort(decision->hits.begin(), decision->hits.end(), [](const Hit& a, const Hit& b) {
+    return std::tie(a.start, a.end, a.entry_id) < std::tie(b.start, b.end, b.entry_id);
+  });
+}
+
 }  // namespace internal
 
 std::string_view ActionName(Action action) {
@@ -122,6 +146,7 @@ absl::StatusOr<std::shared_ptr<const Engine>> Engine::Create(
   if (state->options.policy == nullptr) {
     return absl::InternalError("the embedded default policy did not compile");
   }
+  state->rules = internal::RuleIndex::Build(state->loaded);
   absl::StatusOr<internal::HsScratchPtr> scratch = internal::AllocateScratch(state->loaded);
   if (!scratch.ok()) return scratch.status();
   state->prototype = *std::move(scratch);
@@ -175,8 +200,10 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
   }
   if (status.ok()) {
     decision->rejected_by_validators = 0;
+    scan->parts.clear();
     internal::ResolveCandidates(state_->loaded, text, scan->folded, &scan->candidates,
-                                &scan->resolved, &decision->rejected_by_validators);
+                                &scan->resolved, &decision->rejected_by_validators,
+                                state_->rules->empty() ? nullptr : &scan->parts);
     decision->hits.clear();
     decision->hits.reserve(scan->resolved.size());
     for (const internal::ResolvedHit& r : scan->resolved) {
@@ -191,6 +218,8 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
       h.end = r.end;
       h.foldings = options.explain ? internal::Explain(text.substr(r.start, r.end - r.start)) : 0;
     }
+    decision->rule_parts.clear();
+    if (!scan->parts.empty()) internal::EvaluateRules(*state_, text, scan.get(), decision);
     decision->invalid_utf8 = scan->folded.invalid_sequences;
     status = policy.Decide(text, request.direction, request.profile, request.locale, decision);
   }

@@ -50,7 +50,8 @@ bool AcceptCandidate(const pack::Entry& entry, std::string_view original,
 
 void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_view original,
                        const FoldedText& folded, std::vector<Candidate>* candidates,
-                       std::vector<ResolvedHit>* out, size_t* rejected_by_validators) {
+                       std::vector<ResolvedHit>* out, size_t* rejected_by_validators,
+                       std::vector<PartHit>* parts) {
   out->clear();
   if (candidates->empty()) return;
   auto entry_of = [&](const Candidate& c) -> const pack::Entry& {
@@ -108,6 +109,13 @@ void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_vi
   for (const Candidate& cand : c) {
     const pack::Entry& e = entry_of(cand);
     if ((e.flags() & pack::ALLOW) || allowed(cand)) continue;
+    if (e.flags() & pack::PART) {
+      if (parts != nullptr) {
+        parts->push_back(PartHit{cand.pack, cand.entry, cand.start, cand.end, 0, 0,
+                                 folded.OriginalBegin(cand.start), folded.OriginalEnd(cand.end)});
+      }
+      continue;
+    }
     out->push_back(ResolvedHit{packs[cand.pack], &e, folded.OriginalBegin(cand.start),
                                folded.OriginalEnd(cand.end)});
   }

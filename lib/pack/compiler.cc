@@ -13,6 +13,7 @@
 #include "lib/base/text_proto.h"
 #include "lib/normalize/normalizer.h"
 #include "lib/pack/databases.h"
+#include "lib/pack/rule_syntax.h"
 #include "lib/pack/tsv.h"
 
 namespace menshen::internal {
@@ -57,8 +58,17 @@ std::string SourceDigest(const PackSource& source) {
   return std::string(DigestBytes(hash.Finish()));
 }
 
+constexpr uint32_t kPartFlags = pack::WORD | pack::EXACT;  // the flags a rule gives its parts
+
 std::string EntryId(const std::string& pack_name, const pack::Entry& e) {
-  std::string keyed = absl::StrCat(e.kind() == pack::LITERAL ? "literal" : "regex", "\x1f", e.term());
+  std::string keyed;
+  if (e.kind() == pack::RULE) {
+    keyed = absl::StrCat("rule\x1f", e.term());  // the canonical text (FormatRule)
+  } else if ((e.flags() & pack::PART) != 0) {
+    keyed = absl::StrCat("part\x1f", e.flags() & kPartFlags, "\x1f", e.term());
+  } else {
+    keyed = absl::StrCat(e.kind() == pack::LITERAL ? "literal" : "regex", "\x1f", e.term());
+  }
   return absl::StrCat(pack_name, ":", DigestToHex(Sha256Of(keyed)).substr(0, kIdHexDigits));
 }
 
@@ -91,8 +101,9 @@ absl::Status CheckManifest(const PackSource& source, const pack::PackManifest& m
     return absl::InvalidArgumentError(absl::StrCat(
         where, ": version '", m.version(), "' is not a semantic version (like 1.2.0)"));
   }
-  if (m.term_files_size() + m.regex_files_size() == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": names no term_files or regex_files"));
+  if (m.term_files_size() + m.regex_files_size() + m.rule_files_size() == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": names no term_files, regex_files or rule_files"));
   }
   if (m.min_term_chars() < 0) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": min_term_chars must not be negative"));
@@ -153,8 +164,9 @@ absl::Status FoldAndDeduplicate(const PackSource& source, const pack::PackManife
     }
     // A stream holds back the longest possible match. (A regex that does not
     // compile is reported when the database is built.)
-    if (absl::StatusOr<size_t> width = RegexMaxWidth(e.term());
-        e.kind() == pack::REGEX && width.ok() && *width == kUnboundedWidth) {
+    if (absl::StatusOr<size_t> width =
+            e.kind() == pack::REGEX ? RegexMaxWidth(e.term()) : absl::StatusOr<size_t>(0);
+        width.ok() && *width == kUnboundedWidth) {
       if (absl::Status s = warn(absl::StrCat(
               "regex '", e.term(),
               "' can match text of unbounded length, so streams refuse this pack; bound its "
@@ -194,6 +206,100 @@ absl::Status FoldAndDeduplicate(const PackSource& source, const pack::PackManife
   }
   *entries = std::move(kept);
   return absl::OkStatus();
+}
+
+// Rules as parsed, by canonical text (their term), to fill in their steps
+// once entries have their final indexes.
+using RuleSyntaxes = absl::flat_hash_map<std::string, RuleSyntax>;
+
+// Parses every rule entry, replacing its term with the canonical text (so
+// that spacing does not change its id and duplicates are found).
+absl::Status ParseRules(const PackSource& source, std::vector<pack::Entry>* entries,
+                        RuleSyntaxes* syntaxes) {
+  for (pack::Entry& e : *entries) {
+    if (e.kind() != pack::RULE) continue;
+    absl::StatusOr<RuleSyntax> rule = ParseRule(e.term());
+    if (!rule.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(source.Describe(e.file()), ":", e.line(),
+                                                     ": rule: ", rule.status().message()));
+    }
+    e.set_term(FormatRule(*rule));
+    syntaxes->emplace(e.term(), *std::move(rule));
+  }
+  return absl::OkStatus();
+}
+
+// The key of a part: its flags and folded text.
+std::string PartKey(uint32_t flags, const std::string& folded) {
+  return absl::StrCat(flags & kPartFlags, "\x1f", folded);
+}
+
+// Adds a PART literal for every distinct alternative of the (kept) rules:
+// shared between rules, keyed by folded text and word/exact flags. A part
+// that folds to nothing is an error naming the rule's file and line.
+absl::Status AddParts(const PackSource& source, const RuleSyntaxes& syntaxes,
+                      std::vector<pack::Entry>* entries) {
+  absl::flat_hash_map<std::string, size_t> parts;  // PartKey -> index in `added`
+  std::vector<pack::Entry> added;
+  for (const pack::Entry& rule : *entries) {
+    if (rule.kind() != pack::RULE) continue;
+    const RuleSyntax& syntax = syntaxes.at(rule.term());
+    const uint32_t flags = pack::PART | (rule.flags() & kPartFlags);
+    for (const RuleSyntax::Step& step : syntax.steps) {
+      for (const std::string& alternative : step.alternatives) {
+        std::string folded = FoldTerm(alternative);
+        if (folded.empty()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(source.Describe(rule.file()), ":", rule.line(), ": rule part '",
+                           alternative, "' folds to nothing"));
+        }
+        auto [it, inserted] = parts.emplace(PartKey(flags, folded), added.size());
+        if (!inserted) continue;
+        pack::Entry& part = added.emplace_back();
+        part.set_kind(pack::LITERAL);
+        part.set_term(alternative);
+        part.set_folded(std::move(folded));
+        part.set_flags(flags);
+        part.set_severity(0);  // parts are never hits: no category or severity
+        part.set_file(rule.file());
+        part.set_line(rule.line());
+      }
+    }
+  }
+  for (pack::Entry& p : added) entries->push_back(std::move(p));
+  return absl::OkStatus();
+}
+
+// Fills in the steps of every rule with the final indexes of its parts.
+void LinkRules(const RuleSyntaxes& syntaxes, pack::CompiledPack* compiled) {
+  absl::flat_hash_map<std::string, uint32_t> part_index;
+  for (int i = 0; i < compiled->entries_size(); ++i) {
+    const pack::Entry& e = compiled->entries(i);
+    if ((e.flags() & pack::PART) != 0) {
+      part_index.emplace(PartKey(e.flags(), e.folded()), static_cast<uint32_t>(i));
+    }
+  }
+  for (pack::Entry& rule : *compiled->mutable_entries()) {
+    if (rule.kind() != pack::RULE) continue;
+    const RuleSyntax& syntax = syntaxes.at(rule.term());
+    const uint32_t flags = pack::PART | (rule.flags() & kPartFlags);
+    for (const RuleSyntax::Step& step : syntax.steps) {
+      pack::RuleStep* out = rule.add_steps();
+      out->set_negated(step.negated);
+      if (!step.negated) {
+        out->set_link(step.link);
+        out->set_max_gap(step.link == pack::RuleStep::AND ? 0 : step.max_gap);
+      }
+      std::vector<uint32_t> indexes;
+      for (const std::string& alternative : step.alternatives) {
+        indexes.push_back(part_index.at(PartKey(flags, FoldTerm(alternative))));
+      }
+      // Two spellings of one part (賣/卖) are one alternative.
+      std::sort(indexes.begin(), indexes.end());
+      indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
+      for (uint32_t i : indexes) out->add_alternatives(i);
+    }
+  }
 }
 
 }  // namespace
@@ -258,10 +364,14 @@ absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxono
   };
   if (absl::Status s = read_files(manifest.term_files(), pack::LITERAL); !s.ok()) return s;
   if (absl::Status s = read_files(manifest.regex_files(), pack::REGEX); !s.ok()) return s;
+  if (absl::Status s = read_files(manifest.rule_files(), pack::RULE); !s.ok()) return s;
+  RuleSyntaxes rules;
+  if (absl::Status s = ParseRules(source, &entries, &rules); !s.ok()) return s;
   if (absl::Status s = FoldAndDeduplicate(source, manifest, options, &entries, &out.warnings);
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = AddParts(source, rules, &entries); !s.ok()) return s;
   if (entries.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(source.Describe(kManifestFile), ": the pack has no entries"));
@@ -292,6 +402,7 @@ absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxono
   for (const std::string& code : used_categories) {
     *compiled.add_categories() = *taxonomy.Find(code);
   }
+  LinkRules(rules, &compiled);
 
   for (pack::EntryKind kind : {pack::LITERAL, pack::REGEX}) {
     absl::StatusOr<HsDatabasePtr> db = BuildDatabase(compiled.entries(), kind, source.origin);

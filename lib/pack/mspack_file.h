@@ -21,8 +21,10 @@ namespace menshen::internal {
 
 // Format 2 added Entry.validator: a format-1 reader would ignore it and
 // accept candidates the pack means to reject, so it must refuse the file.
-// Format-1 files (no validators) are still read.
-inline constexpr uint32_t kMspackFormatVersion = 2;
+// Format 3 added rules (EntryKind RULE, EntryFlag PART, Entry.steps): a
+// format-2 reader would report every rule part as a hit of its own.
+// Format-1 and format-2 files (no validators, no rules) are still read.
+inline constexpr uint32_t kMspackFormatVersion = 3;
 inline constexpr uint32_t kMspackOldestFormatVersion = 1;
 inline constexpr size_t kMspackHeaderSize = 64;
 

@@ -66,8 +66,8 @@ absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
     }
     std::vector<absl::string_view> columns = absl::StrSplit(line, '\t');
     if (columns.size() > (kind == pack::REGEX ? kMaxColumns : kMaxColumns - 1)) {
-      return error(absl::StrCat("too many columns (", columns.size(),
-                                "); expected term, category, severity, flags",
+      return error(absl::StrCat("too many columns (", columns.size(), "); expected ",
+                                kind == pack::RULE ? "rule" : "term", ", category, severity, flags",
                                 kind == pack::REGEX ? ", validator" : "", " separated by tabs"));
     }
     columns.resize(kMaxColumns);
@@ -77,7 +77,7 @@ absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
     entry.set_kind(kind);
     entry.set_file(std::string(path));
     entry.set_line(static_cast<uint32_t>(line_number));
-    if (columns[0].empty()) return error("empty term");
+    if (columns[0].empty()) return error(kind == pack::RULE ? "empty rule" : "empty term");
     entry.set_term(std::string(columns[0]));
 
     absl::StatusOr<uint32_t> flags =
@@ -86,6 +86,9 @@ absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
     if (!flags.ok()) return error(flags.status().message());
     entry.set_flags(*flags);
     const bool allow = (*flags & pack::ALLOW) != 0;
+    if (allow && kind == pack::RULE) {
+      return error("a rule cannot be an allow entry (allow entries are terms)");
+    }
 
     std::string category = columns[1].empty() ? defaults.category : std::string(columns[1]);
     if (category.empty() && !allow) {

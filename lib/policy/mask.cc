@@ -30,10 +30,16 @@ void MaskSpans(std::string_view text, const std::vector<Hit>& hits, const policy
   masked->reserve(text.size());
   size_t pos = 0;  // everything before pos is written
   for (size_t i = 0; i < hits.size();) {
+    if (hits[i].rule) {  // a rule's hit is never masked (its parts are ordinary words)
+      ++i;
+      continue;
+    }
     size_t start = std::max(hits[i].start, pos);
     size_t end = hits[i].end;
     // Hits are sorted by start: a running end merges overlapping and touching spans.
-    for (++i; i < hits.size() && hits[i].start <= end; ++i) end = std::max(end, hits[i].end);
+    for (++i; i < hits.size() && hits[i].start <= end; ++i) {
+      if (!hits[i].rule) end = std::max(end, hits[i].end);
+    }
     end = std::min(end, text.size());
     if (start >= end) continue;
     // A span masks every character it touches, whole, so the result never

@@ -66,7 +66,12 @@ absl::Status StreamState::Open(std::shared_ptr<const Engine> engine, EngineState
   decision_.label_position = LabelPosition::kNone;
   decision_.invalid_utf8 = 0;
   decision_.rejected_by_validators = 0;
+  decision_.rule_parts.clear();
   last_rejected_.clear();
+  has_rules_ = !state->rules->empty();
+  rules_.Reset(state->rules.get());
+  new_parts_.clear();
+  window_cp_base_ = cp_cache_offset_ = cp_cache_count_ = 0;
   decision_.engine = engine_;
   placeholder_ = state->options.policy->compiled().proto().masking().style() ==
                  policy::Masking::PLACEHOLDER;
@@ -112,6 +117,11 @@ absl::Status StreamState::OpenLike(const StreamState& other) {
   cut_offset_ = other.cut_offset_;
   placeholder_ = other.placeholder_;
   last_rejected_ = other.last_rejected_;
+  has_rules_ = other.has_rules_;
+  rules_ = other.rules_;
+  window_cp_base_ = other.window_cp_base_;
+  cp_cache_offset_ = other.cp_cache_offset_;
+  cp_cache_count_ = other.cp_cache_count_;
   // Without a callback the copy reports nothing and needs no scratch.
   return match_.CopyFrom(other.match_, nullptr);
 }
@@ -137,6 +147,8 @@ void StreamState::Park() {
   trim(drop_);
   trim(fresh_);
   trim(decision_.hits);
+  trim(decision_.rule_parts);
+  trim(new_parts_);
   trim(mask_hits_);
   trim(masked_);
   trim(full_text_);
@@ -154,12 +166,54 @@ bool StreamState::IsAllow(const StreamCandidate& c) const {
   return (EntryOf(c).flags() & pack::ALLOW) != 0;
 }
 
+bool StreamState::IsPart(const StreamCandidate& c) const {
+  return (EntryOf(c).flags() & pack::PART) != 0;
+}
+
+uint64_t StreamState::CodePointAt(uint64_t folded) {
+  uint64_t from = window_base_;
+  uint64_t count = window_cp_base_;
+  if (cp_cache_offset_ >= window_base_ && cp_cache_offset_ <= folded) {
+    from = cp_cache_offset_;
+    count = cp_cache_count_;
+  }
+  count += CountCodePoints(
+      std::string_view(window_.text).substr(from - window_base_, folded - from));
+  cp_cache_offset_ = folded;
+  cp_cache_count_ = count;
+  return count;
+}
+
+uint64_t StreamState::AddRuleHits(uint64_t first_new) {
+  if (!has_rules_) return first_new;
+  const size_t before = rules_.hits().size();
+  std::sort(new_parts_.begin(), new_parts_.end(), PartHitLess);
+  for (const PartHit& p : new_parts_) rules_.Add(p);
+  new_parts_.clear();
+  if (finished_) rules_.Finish();
+  if (rules_.hits().size() == before) return first_new;
+  const size_t first = decision_.hits.size();
+  AppendRuleHits(rules_, before, engine_state_->loaded, &decision_);
+  // Each at its place in the sorted hits; one before done_hits_ moves it on.
+  for (size_t i = first; i < decision_.hits.size(); ++i) {
+    const Hit h = decision_.hits[i];
+    first_new = std::min<uint64_t>(first_new, h.start);
+    auto at = std::upper_bound(decision_.hits.begin(), decision_.hits.begin() + i, h, HitLess);
+    if (static_cast<size_t>(at - decision_.hits.begin()) < done_hits_) ++done_hits_;
+    std::move_backward(at, decision_.hits.begin() + i, decision_.hits.begin() + i + 1);
+    *at = h;
+  }
+  return first_new;
+}
+
 size_t StreamState::memory_bytes() const {
   return dbs_->stream_state_bytes() + folder_.memory_bytes() + held_.capacity() +
          window_.text.capacity() + 4 * (window_.begin.capacity() + window_.end.capacity()) +
          sizeof(Pending) * pending_.capacity() + sizeof(StreamCandidate) * fresh_.capacity() +
          sizeof(Group) * groups_.capacity() + drop_.capacity() +
          sizeof(Hit) * (decision_.hits.capacity() + mask_hits_.capacity()) +
+         sizeof(RulePart) * decision_.rule_parts.capacity() + rules_.memory_bytes() +
+         sizeof(PartHit) * new_parts_.capacity() +
          masked_.capacity() + full_text_.capacity();
 }
 
@@ -198,7 +252,7 @@ uint64_t StreamState::OriginalOffsetOfFolded(uint64_t folded) const {
 }
 
 uint64_t StreamState::Resolve() {
-  if (pending_.empty()) return kNone;  // most chunks of most streams
+  if (pending_.empty()) return finished_ ? AddRuleHits(kNone) : kNone;  // most chunks
   const uint64_t scanned = window_base_ + window_.text.size();
   const uint64_t width = dbs_->max_width();
   // Candidates ending by check_limit have their context folded; groups
@@ -283,6 +337,20 @@ uint64_t StreamState::Resolve() {
     });
     if (allowed) continue;
     const pack::Entry& e = EntryOf(g.span);
+    if ((e.flags() & pack::PART) != 0) {
+      if (has_rules_) {
+        PartHit p{g.span.pack, g.span.entry, g.span.start, g.span.end,
+                  CodePointAt(g.span.start), CodePointAt(g.span.end),
+                  held_base_ + window_.begin[g.span.start - window_base_],
+                  held_base_ + window_.end[g.span.end - 1 - window_base_]};
+        if (engine_state_->options.explain) {
+          p.foldings = Explain(original.substr(p.original_start - held_base_,
+                                               p.original_end - p.original_start));
+        }
+        new_parts_.push_back(p);
+      }
+      continue;
+    }
     Hit h;
     h.entry_id = e.id();
     h.pack = engine_state_->loaded[g.span.pack]->compiled.manifest().name();
@@ -306,7 +374,7 @@ uint64_t StreamState::Resolve() {
     if (!drop[i]) pending_[kept++] = pending_[i];
   }
   pending_.resize(kept);
-  return first_new;
+  return AddRuleHits(first_new);
 }
 
 absl::Status StreamState::Decide(uint64_t first_new_hit) {
@@ -335,10 +403,14 @@ uint64_t StreamState::MoveOutOfSpans(uint64_t offset) const {
   if (!placeholder_) return offset;
   const std::vector<Hit>& hits = decision_.hits;
   for (size_t i = done_hits_; i < hits.size();) {
+    if (hits[i].rule) {  // never masked
+      ++i;
+      continue;
+    }
     const uint64_t start = hits[i].start;
     uint64_t end = hits[i].end;
     for (++i; i < hits.size() && hits[i].start <= end; ++i) {
-      end = std::max<uint64_t>(end, hits[i].end);
+      if (!hits[i].rule) end = std::max<uint64_t>(end, hits[i].end);
     }
     if (start >= offset) break;
     if (offset <= end) return start;
@@ -357,7 +429,7 @@ void StreamState::Release(uint64_t until, std::string* released) {
   mask_hits_.clear();
   const std::vector<Hit>& hits = decision_.hits;
   for (size_t i = done_hits_; i < hits.size() && hits[i].start < until; ++i) {
-    if (hits[i].end <= released_) continue;
+    if (hits[i].end <= released_ || hits[i].rule) continue;
     Hit h = hits[i];
     h.start = std::max<uint64_t>(h.start, released_) - released_;
     h.end = std::min<uint64_t>(h.end, until) - released_;
@@ -391,6 +463,9 @@ void StreamState::Compact() {
   }
   const size_t cut_window = keep - window_base_;
   if (cut_window >= kCompactBytes || (cut_window > 0 && cut_window * 2 >= window_.text.size())) {
+    if (has_rules_) {
+      window_cp_base_ += CountCodePoints(std::string_view(window_.text).substr(0, cut_window));
+    }
     window_.text.erase(0, cut_window);
     window_.begin.erase(window_.begin.begin(), window_.begin.begin() + cut_window);
     window_.end.erase(window_.end.begin(), window_.end.begin() + cut_window);
@@ -457,7 +532,8 @@ absl::Status StreamState::Feed(std::string_view chunk, std::string* released) {
   const uint64_t width = dbs_->max_width();
   uint64_t safe = scanned + 1 > width ? scanned + 1 - width : 0;
   for (const Pending& p : pending_) {
-    if (!IsAllow(p.c) && !p.rejected) safe = std::min(safe, p.c.start);
+    // Allow spans and rule parts are never masked: they hold nothing back.
+    if (!IsAllow(p.c) && !p.rejected && !IsPart(p.c)) safe = std::min(safe, p.c.start);
   }
   uint64_t until = std::max(OriginalOffsetOfFolded(std::max(safe, window_base_)), released_);
   if (cut_) until = std::min(until, cut_offset_);

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "lib/audit/audit.pb.h"
 #include "lib/base/sha256.h"
+#include "lib/match/rules.h"
 #include "lib/match/stream_matcher.h"
 #include "lib/normalize/normalizer.h"
 #include "lib/normalize/stream_fold.h"
@@ -71,6 +72,14 @@ class StreamState {
 
   const pack::Entry& EntryOf(const StreamCandidate& c) const;
   bool IsAllow(const StreamCandidate& c) const;
+  bool IsPart(const StreamCandidate& c) const;
+  // The folded code points before absolute folded offset `folded` (inside
+  // the window).
+  uint64_t CodePointAt(uint64_t folded);
+  // Feeds the part occurrences Resolve settled to the rules (at the end of
+  // the text, finishes them) and adds the rules that fired to the hits;
+  // returns the smaller of `first_new` and their starts.
+  uint64_t AddRuleHits(uint64_t first_new);
   // Folds and scans `chunk` (empty at the end), collecting candidates.
   absl::Status Advance(std::string_view chunk, bool at_end);
   // Turns the candidates no later input can change into hits; returns the
@@ -119,6 +128,14 @@ class StreamState {
   // rejections of one entry count once, as in block mode.
   std::vector<StreamCandidate> last_rejected_;
   std::vector<StreamCandidate> fresh_;  // scratch: candidates of one scan
+  // Rules (lib/match/rules.h): the evaluator, the part occurrences one
+  // Resolve settled, and code point offsets of the folded text.
+  bool has_rules_ = false;
+  RuleEvaluator rules_;
+  std::vector<PartHit> new_parts_;
+  uint64_t window_cp_base_ = 0;  // folded code points before window_base_
+  uint64_t cp_cache_offset_ = 0;  // CodePointAt's last answer, to count on from
+  uint64_t cp_cache_count_ = 0;
   uint64_t released_ = 0;
   // decision_.hits[0, done_hits_) end by released_; later ones start at or
   // after the earliest of them that does not.
