@@ -212,19 +212,54 @@ absl::Status FoldAndDeduplicate(const PackSource& source, const pack::PackManife
 // once entries have their final indexes.
 using RuleSyntaxes = absl::flat_hash_map<std::string, RuleSyntax>;
 
-// Parses every rule entry, replacing its term with the canonical text (so
-// that spacing does not change its id and duplicates are found).
-absl::Status ParseRules(const PackSource& source, std::vector<pack::Entry>* entries,
-                        RuleSyntaxes* syntaxes) {
-  for (pack::Entry& e : *entries) {
-    if (e.kind() != pack::RULE) continue;
-    absl::StatusOr<RuleSyntax> rule = ParseRule(e.term());
-    if (!rule.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(source.Describe(e.file()), ":", e.line(),
-                                                     ": rule: ", rule.status().message()));
+// Reads the rule files, in manifest order: group definitions ("@name = ...",
+// visible to every later line of the pack) and rules, whose term becomes the
+// canonical text (so that spacing does not change an id and duplicates are
+// found) and whose expanded form goes to `syntaxes`.
+absl::Status ReadRuleFiles(const PackSource& source, const pack::PackManifest& manifest,
+                           const Taxonomy& taxonomy, std::vector<pack::Entry>* entries,
+                           RuleSyntaxes* syntaxes) {
+  RuleGroups groups;
+  for (const pack::RuleFile& f : manifest.rule_files()) {
+    if (absl::Status s = CheckDefaults(source, f.path(), f.default_category(),
+                                       f.default_severity(), f.default_flags(), taxonomy);
+        !s.ok()) {
+      return s;
     }
-    e.set_term(FormatRule(*rule));
-    syntaxes->emplace(e.term(), *std::move(rule));
+    auto content = source.files.find(f.path());
+    if (content == source.files.end()) {
+      return absl::NotFoundError(absl::StrCat(source.Describe(f.path()), ": missing"));
+    }
+    std::vector<std::pair<uint32_t, std::string>> group_lines;
+    absl::StatusOr<std::vector<pack::Entry>> parsed = ParseEntryFile(
+        source.Describe(f.path()), f.path(), content->second, pack::RULE,
+        TsvDefaults{f.default_category(), f.default_severity(), f.default_flags()}, taxonomy,
+        &group_lines);
+    if (!parsed.ok()) return parsed.status();
+    size_t g = 0;
+    auto define_groups_before = [&](uint32_t line) -> absl::Status {
+      for (; g < group_lines.size() && group_lines[g].first < line; ++g) {
+        if (absl::Status s = DefineRuleGroup(group_lines[g].second, &groups); !s.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat(source.Describe(f.path()), ":",
+                                                         group_lines[g].first, ": ", s.message()));
+        }
+      }
+      return absl::OkStatus();
+    };
+    for (pack::Entry& e : *parsed) {
+      if (absl::Status s = define_groups_before(e.line()); !s.ok()) return s;
+      auto where = [&] { return absl::StrCat(source.Describe(e.file()), ":", e.line(), ": rule: "); };
+      absl::StatusOr<RuleSyntax> rule = ParseRule(e.term());
+      if (!rule.ok()) return absl::InvalidArgumentError(where() + std::string(rule.status().message()));
+      absl::StatusOr<RuleSyntax> expanded = ExpandRuleGroups(*rule, groups);
+      if (!expanded.ok()) {
+        return absl::InvalidArgumentError(where() + std::string(expanded.status().message()));
+      }
+      e.set_term(FormatRule(*rule));
+      syntaxes->emplace(e.term(), *std::move(expanded));
+      entries->push_back(std::move(e));
+    }
+    if (absl::Status s = define_groups_before(UINT32_MAX); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -364,9 +399,10 @@ absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxono
   };
   if (absl::Status s = read_files(manifest.term_files(), pack::LITERAL); !s.ok()) return s;
   if (absl::Status s = read_files(manifest.regex_files(), pack::REGEX); !s.ok()) return s;
-  if (absl::Status s = read_files(manifest.rule_files(), pack::RULE); !s.ok()) return s;
   RuleSyntaxes rules;
-  if (absl::Status s = ParseRules(source, &entries, &rules); !s.ok()) return s;
+  if (absl::Status s = ReadRuleFiles(source, manifest, taxonomy, &entries, &rules); !s.ok()) {
+    return s;
+  }
   if (absl::Status s = FoldAndDeduplicate(source, manifest, options, &entries, &out.warnings);
       !s.ok()) {
     return s;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "lib/base/utf8.h"
+#include "lib/pack/rule_syntax.h"
 
 namespace menshen::internal {
 namespace {
@@ -49,7 +50,8 @@ absl::StatusOr<pack::Validator> ParseValidator(std::string_view name) {
 
 absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
     std::string_view display_name, std::string_view path, std::string_view content,
-    pack::EntryKind kind, const TsvDefaults& defaults, const Taxonomy& taxonomy) {
+    pack::EntryKind kind, const TsvDefaults& defaults, const Taxonomy& taxonomy,
+    std::vector<std::pair<uint32_t, std::string>>* group_lines) {
   absl::string_view name(display_name.data(), display_name.size());
   std::vector<pack::Entry> entries;
   int line_number = 0;
@@ -63,6 +65,11 @@ absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
     if (trimmed.empty() || trimmed[0] == '#') continue;
     if (!IsValidUtf8(std::string_view(line.data(), line.size()))) {
       return error("the line is not valid UTF-8");
+    }
+    if (kind == pack::RULE && group_lines != nullptr &&
+        IsRuleGroupLine(std::string_view(trimmed.data(), trimmed.size()))) {
+      group_lines->emplace_back(static_cast<uint32_t>(line_number), std::string(trimmed));
+      continue;
     }
     std::vector<absl::string_view> columns = absl::StrSplit(line, '\t');
     if (columns.size() > (kind == pack::REGEX ? kMaxColumns : kMaxColumns - 1)) {

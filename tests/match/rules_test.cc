@@ -106,6 +106,39 @@ TEST(RuleSyntax, ErrorsSayWhatIsWrong) {
   EXPECT_EQ(SyntaxError("a ! b"), "");
 }
 
+TEST(RuleSyntax, Groups) {
+  internal::RuleGroups groups;
+  ASSERT_TRUE(internal::DefineRuleGroup("@how = 如何|怎么", &groups).ok());
+  ASSERT_TRUE(internal::DefineRuleGroup("@ask=@how|教我|如何", &groups).ok());
+  EXPECT_EQ(groups.at("ask"), (std::vector<std::string>{"如何", "怎么", "教我"}));
+  absl::StatusOr<RuleSyntax> rule = ParseRule("@ask|请问 ~5 炸弹 ! \\@news");
+  ASSERT_TRUE(rule.ok()) << rule.status();
+  EXPECT_EQ(FormatRule(*rule), "@ask|请问 ~5 炸弹 ! \\@news");
+  absl::StatusOr<RuleSyntax> expanded = internal::ExpandRuleGroups(*rule, groups);
+  ASSERT_TRUE(expanded.ok()) << expanded.status();
+  EXPECT_EQ(expanded->steps[0].alternatives,
+            (std::vector<std::string>{"如何", "怎么", "教我", "请问"}));
+  EXPECT_EQ(expanded->steps[2].alternatives, (std::vector<std::string>{"@news"}));
+  auto define_error = [&](const std::string& line) {
+    absl::Status s = internal::DefineRuleGroup(line, &groups);
+    return s.ok() ? std::string() : std::string(s.message());
+  };
+  EXPECT_THAT(define_error("@how = x"), HasSubstr("defined twice"));
+  EXPECT_THAT(define_error("@x"), HasSubstr("defines a group"));
+  EXPECT_TRUE(internal::IsRuleGroupLine(" @g = a|b"));
+  EXPECT_TRUE(internal::IsRuleGroupLine("@g=a"));
+  EXPECT_FALSE(internal::IsRuleGroupLine("@g ~3 a"));
+  EXPECT_FALSE(internal::IsRuleGroupLine("\\@g = a"));
+  EXPECT_THAT(define_error("@ = a"), HasSubstr("not a group name"));
+  EXPECT_THAT(define_error("@y ="), HasSubstr("is empty"));
+  EXPECT_THAT(define_error("@z = a + b"), HasSubstr("a group is one part"));
+  EXPECT_THAT(define_error("@w = @nope|a"), HasSubstr("unknown group '@nope'"));
+  absl::StatusOr<RuleSyntax> unknown = ParseRule("@nope + x");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_THAT(std::string(internal::ExpandRuleGroups(*unknown, groups).status().message()),
+              HasSubstr("unknown group '@nope'"));
+}
+
 TEST(RuleSyntax, AndRuleTextForImporters) {
   absl::StatusOr<std::string> text = AndRuleText({"疫情", "病毒", "a+b"});
   ASSERT_TRUE(text.ok());
@@ -118,6 +151,11 @@ TEST(RuleSyntax, AndRuleTextForImporters) {
   EXPECT_FALSE(AndRuleText({"a", "b\tc"}).ok());
 }
 
+class RuleMatchGroups : public ::testing::Test {
+ protected:
+  TempDir dir_;
+};
+
 TEST(RuleBuild, ErrorsNameFileAndLine) {
   EXPECT_THAT(BuildError("# c\na + b\n\nc ~ d\n"), HasSubstr("rules.tsv:4: rule: '~' needs a distance"));
   EXPECT_THAT(BuildError("a + b\tA9.9\n"), HasSubstr("rules.tsv:1: unknown category 'A9.9'"));
@@ -129,6 +167,26 @@ TEST(RuleBuild, ErrorsNameFileAndLine) {
   EXPECT_THAT(BuildError("a + b\tA1.8\na  +  b\tA1.7\n"), HasSubstr("rules.tsv:2: 'a + b' duplicates"));
   EXPECT_THAT(BuildError("a\n"), HasSubstr("rules.tsv:1: rule: a rule needs two parts"));
   EXPECT_EQ(BuildError("a + b\nb ~3 c ! d\n"), "");
+  EXPECT_THAT(BuildError("a + @g\n@g = x|y\n"), HasSubstr("rules.tsv:1: rule: unknown group '@g'"));
+  EXPECT_THAT(BuildError("@g = x|y\n\n@g = z\n"), HasSubstr("rules.tsv:3: the group '@g' is defined twice"));
+  EXPECT_EQ(BuildError("@g = x|y\na + @g|z ! @g\n"), "");
+}
+
+TEST_F(RuleMatchGroups, GroupsExpandIntoParts) {
+  absl::StatusOr<PackBuildResult> built =
+      Build(dir_, "# groups, then rules\n@how = 如何|怎么|怎样\n@bomb = 炸弹|炸药\n"
+                  "@how ~8 制造|自制 ~2 @bomb\n");
+  ASSERT_TRUE(built.ok()) << built.status();
+  absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::FromBytes(built->mspack, "g");
+  ASSERT_TRUE(pack.ok());
+  EXPECT_EQ((*pack)->info().rule_count, 1u);
+  EXPECT_EQ((*pack)->info().part_count, 7u);
+  absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create({*pack});
+  ASSERT_TRUE(engine.ok());
+  absl::StatusOr<Decision> d = (*engine)->Check("怎样在家自制炸药", Direction::kInput);
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->hits.size(), 1u);
+  EXPECT_EQ(d->hits[0].term, "@how ~8 制造|自制 ~2 @bomb");
 }
 
 TEST(RuleBuild, ArtefactCountsIdsAndFormat) {
