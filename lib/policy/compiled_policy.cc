@@ -254,9 +254,13 @@ struct RuleState {
   int64_t min_score = 0;
   int min_hits = 1;
   Action action = Action::kFlag;
+  policy::HitKind hits = policy::ANY_HIT;
 
   bool Matches(int category) const {
     return all_categories || (category >= 0 && matches[static_cast<size_t>(category)] != 0);
+  }
+  bool Counts(const Hit& hit) const {
+    return hits == policy::ANY_HIT || (hits == policy::RULE_HITS) == hit.rule;
   }
 };
 
@@ -273,6 +277,7 @@ bool Preempts(const RuleState& earlier, const RuleState& later) {
   if (earlier.direction != policy::ANY_DIRECTION && earlier.direction != later.direction) {
     return false;
   }
+  if (earlier.hits != policy::ANY_HIT && earlier.hits != later.hits) return false;
   if (earlier.min_severity > later.min_severity || earlier.min_score > later.min_score ||
       earlier.min_hits > later.min_hits) {
     return false;
@@ -566,6 +571,11 @@ absl::StatusOr<std::unique_ptr<CompiledPolicy>> CompiledPolicy::Compile(std::str
                      " is negative");
       }
       r.min_hits = std::max(1, pr.min_hits());
+      if (!policy::HitKind_IsValid(pr.hits())) {
+        return error(field_line("hits"), "rule '", pr.name(), "' has an unknown hits kind ",
+                     static_cast<int>(pr.hits()));
+      }
+      r.hits = pr.hits();
       r.all_categories = pr.categories().empty();
       if (!r.all_categories) r.matches.assign(n_categories, 0);
       for (int ci = 0; ci < pr.categories_size(); ++ci) {
@@ -681,7 +691,9 @@ absl::Status CompiledPolicy::Decide(std::string_view text, Direction direction,
     int64_t score = 0;
     size_t best = 0;
     for (size_t i = 0; i < hits.size(); ++i) {
-      if (hits[i].severity < r.min_severity || !r.Matches(category[i])) continue;
+      if (hits[i].severity < r.min_severity || !r.Matches(category[i]) || !r.Counts(hits[i])) {
+        continue;
+      }
       if (count == 0 || better(i, best)) best = i;
       ++count;
       score += hits[i].severity;

@@ -38,7 +38,8 @@ class CompiledPolicy {
   // and unknown fields; an empty version; a default_profile that is unset or
   // names no profile; a missing or duplicate profile or rule name (and the
   // reserved rule names "default" and "no-hits"); a rule with no action;
-  // min_severity outside 0..4; negative min_score or min_hits; unknown
+  // min_severity outside 0..4; negative min_score or min_hits; an unknown
+  // hits kind; unknown
   // category codes, "*" in a rule, "A1.3.*"; a rule that an earlier rule of
   // its profile always pre-empts (unreachable); REFUSE/BLOCK rules (or
   // defaults) with no refusal template for some category they can fire on, in

@@ -371,6 +371,14 @@ TEST_F(RuleMatch, RulesAreNeverMaskedAndMixWithTerms) {
   EXPECT_EQ(d->action, Action::kRefuse);
 }
 
+TEST_F(RuleMatch, WordFlagChecksOnlyTheEndsThatAreLetters) {
+  Load("被人 ~4 qq号|k粉\n", "冰毒\n", "word");
+  EXPECT_EQ(RuleHits("被人AI盗qq号"), "被人 ~4 qq号|k粉@0-16");  // 被人 touches "ai"
+  EXPECT_EQ(RuleHits("被人盗qqq号"), "");                      // qq号 inside qqq号
+  EXPECT_EQ(RuleHits("被人卖k粉x"), "被人 ~4 qq号|k粉@0-13");   // 粉 may touch x
+  EXPECT_EQ(RuleHits("被人卖ak粉"), "");                         // k may not touch a
+}
+
 TEST_F(RuleMatch, AllowEntriesSuppressParts) {
   Load("毒品 + 购买\n", "冰毒\n打击毒品\t\t\tallow\n");
   EXPECT_EQ(RuleHits("购买毒品"), "毒品 + 购买@0-12");
