@@ -85,9 +85,8 @@ void EngineState::ReleaseStream(std::unique_ptr<StreamState> state) const {
 void EvaluateRules(const EngineState& engine, std::string_view text, ScanState* scan,
                    Decision* decision) {
   std::vector<PartHit>& parts = scan->parts;
-  SetCodePointOffsets(scan->folded.text, &parts);
-  std::sort(parts.begin(), parts.end(), PartHitLess);
-  scan->rules.Reset(engine.rules.get());
+  SetCodePointOffsets(scan->folded.text, &parts);  // also sorts them
+  scan->rules.Reset(engine.rules.get(), &scan->rule_prefilter.active());
   for (PartHit& p : parts) {
     if (engine.options.explain) {
       p.foldings = Explain(text.substr(p.original_start, p.original_end - p.original_start));
@@ -193,6 +192,15 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
   scan->candidates.clear();
   absl::Status status = internal::FindCandidates(state_->loaded, scan->folded.text,
                                                  scan->scratch.get(), &scan->candidates);
+  if (status.ok() && !state_->rules->empty() &&
+      internal::HasAnchor(*state_->rules, state_->loaded, scan->folded.text, scan->candidates)) {
+    // A rule can fire only where its anchor occurs: only then are its other
+    // parts looked for, and parts of rules that cannot fire need no offsets
+    // and no resolution.
+    status = internal::FindPartCandidates(state_->loaded, scan->folded.text, scan->scratch.get(),
+                                          &scan->candidates);
+    if (status.ok()) scan->rule_prefilter.Filter(*state_->rules, &scan->candidates);
+  }
   if (status.ok() && !scan->candidates.empty()) {
     scan->spans.clear();
     for (const internal::Candidate& c : scan->candidates) scan->spans.emplace_back(c.start, c.end);

@@ -27,6 +27,7 @@ struct ScanState {
   std::vector<ResolvedHit> resolved;
   std::vector<PartHit> parts;  // occurrences of rule parts
   RuleEvaluator rules;
+  RulePrefilter rule_prefilter;
   audit::AuditRecord audit_record;  // reused when an audit hook is set
 };
 

@@ -24,19 +24,20 @@ char32_t CodePointAt(std::string_view folded, size_t pos) {
   return pos < folded.size() && DecodeUtf8(folded, pos, &cp) != 0 ? cp : 0;
 }
 
+// Only an end of the match that is itself a letter or digit needs a
+// boundary: `qq` must not fire inside `qqq`, but 被人 still matches in
+// 被人AI换脸 (Han characters are not word characters).
+bool WordOk(const pack::Entry& e, std::string_view folded, uint32_t start, uint32_t end) {
+  if ((e.flags() & pack::WORD) == 0) return true;
+  const char32_t before = CodePointBefore(folded, start);
+  const char32_t after = CodePointAt(folded, end);
+  return !((before != 0 && IsWordChar(before) && IsWordChar(CodePointAt(folded, start))) ||
+           (after != 0 && IsWordChar(after) && IsWordChar(CodePointBefore(folded, end))));
+}
+
 bool Accepts(const pack::Entry& e, std::string_view original, const FoldedText& folded,
              const Candidate& c) {
-  if ((e.flags() & pack::WORD) != 0) {
-    // Only an end of the match that is itself a letter or digit needs a
-    // boundary: `qq` must not fire inside `qqq`, but 被人 still matches in
-    // 被人AI换脸 (Han characters are not word characters).
-    const char32_t before = CodePointBefore(folded.text, c.start);
-    const char32_t after = CodePointAt(folded.text, c.end);
-    if ((before != 0 && IsWordChar(before) && IsWordChar(CodePointAt(folded.text, c.start))) ||
-        (after != 0 && IsWordChar(after) && IsWordChar(CodePointBefore(folded.text, c.end)))) {
-      return false;
-    }
-  }
+  if (!WordOk(e, folded.text, c.start, c.end)) return false;
   if ((e.flags() & pack::EXACT) != 0 && NoiseSkippedWithin(original, folded, c.start, c.end)) {
     return false;
   }
@@ -44,6 +45,11 @@ bool Accepts(const pack::Entry& e, std::string_view original, const FoldedText& 
 }
 
 }  // namespace
+
+bool WordBoundariesHold(const pack::Entry& entry, std::string_view folded, uint32_t start,
+                        uint32_t end) {
+  return WordOk(entry, folded, start, end);
+}
 
 bool AcceptCandidate(const pack::Entry& entry, std::string_view original,
                      const FoldedText& folded, const Candidate& candidate,

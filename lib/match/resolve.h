@@ -34,6 +34,11 @@ bool AcceptCandidate(const pack::Entry& entry, std::string_view original,
                      const FoldedText& folded, const Candidate& candidate,
                      bool* rejected_by_validator = nullptr);
 
+// Whether a candidate of `entry` keeps to its `word` flag (true for entries
+// without it), judged on the folded text alone.
+bool WordBoundariesHold(const pack::Entry& entry, std::string_view folded, uint32_t start,
+                        uint32_t end);
+
 // Resolves `candidates` (reordered in place) found in `folded`, the fold of
 // `original`. Appends deny hits to `out` (cleared first), ordered by start,
 // end, then entry id. Candidates whose entry's validator fails are dropped and,

@@ -1,6 +1,9 @@
 #include "lib/match/rules.h"
 
+#include "lib/match/resolve.h"
+
 #include <algorithm>
+#include <map>
 #include <tuple>
 
 namespace menshen::internal {
@@ -33,30 +36,25 @@ bool PartHitLess(const PartHit& a, const PartHit& b) {
 }
 
 void SetCodePointOffsets(std::string_view folded, std::vector<PartHit>* hits) {
-  std::vector<uint64_t> offsets;
-  offsets.reserve(hits->size() * 2);
-  for (const PartHit& h : *hits) {
-    offsets.push_back(h.start);
-    offsets.push_back(h.end);
-  }
-  std::sort(offsets.begin(), offsets.end());
-  offsets.erase(std::unique(offsets.begin(), offsets.end()), offsets.end());
-  std::vector<uint64_t> code_points(offsets.size());
+  std::sort(hits->begin(), hits->end(),
+            [](const PartHit& a, const PartHit& b) { return a.start < b.start; });
+  auto code_points = [&](uint64_t from, uint64_t to) {
+    uint64_t n = 0;
+    to = std::min<uint64_t>(to, folded.size());
+    for (uint64_t i = from; i < to; ++i) {
+      n += (static_cast<unsigned char>(folded[i]) & 0xC0) != 0x80;
+    }
+    return n;
+  };
   uint64_t pos = 0;
   uint64_t count = 0;
-  for (size_t i = 0; i < offsets.size(); ++i) {
-    const uint64_t stop = std::min<uint64_t>(offsets[i], folded.size());
-    for (; pos < stop; ++pos) count += (static_cast<unsigned char>(folded[pos]) & 0xC0) != 0x80;
-    code_points[i] = count;
-  }
-  auto at = [&](uint64_t offset) {
-    return code_points[static_cast<size_t>(
-        std::lower_bound(offsets.begin(), offsets.end(), offset) - offsets.begin())];
-  };
   for (PartHit& h : *hits) {
-    h.cp_start = at(h.start);
-    h.cp_end = at(h.end);
+    count += code_points(pos, h.start);
+    pos = std::max(pos, h.start);
+    h.cp_start = count;
+    h.cp_end = count + code_points(h.start, h.end);
   }
+  std::sort(hits->begin(), hits->end(), PartHitLess);
 }
 
 std::unique_ptr<RuleIndex> RuleIndex::Build(absl::Span<const LoadedPack* const> packs) {
@@ -66,7 +64,34 @@ std::unique_ptr<RuleIndex> RuleIndex::Build(absl::Span<const LoadedPack* const> 
     index->pack_base_.push_back(total);
     total += static_cast<uint32_t>(p->compiled.entries_size());
   }
-  std::vector<std::pair<uint32_t, Use>> uses;  // (dense entry id, use)
+  // Part ids: every PART literal that a rule names.
+  index->part_of_.assign(total, -1);
+  for (uint32_t pi = 0; pi < packs.size(); ++pi) {
+    for (const pack::Entry& e : packs[pi]->compiled.entries()) {
+      if (e.kind() != pack::RULE) continue;
+      for (const pack::RuleStep& step : e.steps()) {
+        for (uint32_t a : step.alternatives()) {
+          int32_t& id = index->part_of_[index->DenseId(pi, a)];
+          if (id < 0) id = static_cast<int32_t>(index->part_count_++);
+        }
+      }
+    }
+  }
+  // Sets, interned by their sorted parts.
+  std::map<std::vector<uint32_t>, uint32_t> set_ids;
+  std::vector<std::vector<uint32_t>> sets;
+  auto intern = [&](uint32_t pack_index, const pack::RuleStep& step) {
+    std::vector<uint32_t> parts;
+    for (uint32_t a : step.alternatives()) {
+      parts.push_back(static_cast<uint32_t>(index->part_of_[index->DenseId(pack_index, a)]));
+    }
+    std::sort(parts.begin(), parts.end());
+    parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
+    auto [it, inserted] = set_ids.emplace(parts, static_cast<uint32_t>(sets.size()));
+    if (inserted) sets.push_back(std::move(parts));
+    return it->second;
+  };
+  std::vector<std::pair<uint32_t, Use>> uses;  // (set, use)
   for (uint32_t pi = 0; pi < packs.size(); ++pi) {
     const auto& entries = packs[pi]->compiled.entries();
     for (int ei = 0; ei < entries.size(); ++ei) {
@@ -74,50 +99,154 @@ std::unique_ptr<RuleIndex> RuleIndex::Build(absl::Span<const LoadedPack* const> 
       if (e.kind() != pack::RULE) continue;
       const uint32_t rule_index = static_cast<uint32_t>(index->rules_.size());
       Rule rule{pi, static_cast<uint32_t>(ei), static_cast<uint32_t>(index->steps_.size()), 0,
-                false};
+                static_cast<uint32_t>(index->unless_sets_.size()), 0, 0};
       for (const pack::RuleStep& step : e.steps()) {
+        const uint32_t set = intern(pi, step);
         if (step.negated()) {
-          rule.has_unless = true;
-          for (uint32_t a : step.alternatives()) {
-            uses.push_back({index->DenseId(pi, a), Use{rule_index, kUnless}});
-          }
+          index->unless_sets_.push_back(set);
+          ++rule.unless_count;
+          uses.push_back({set, Use{rule_index, kUnless}});
           continue;
         }
-        Step s{static_cast<uint8_t>(step.link()), step.max_gap(),
-               static_cast<uint32_t>(index->alternatives_.size()),
-               static_cast<uint32_t>(step.alternatives_size())};
-        for (uint32_t a : step.alternatives()) {
-          index->alternatives_.push_back(index->DenseId(pi, a));
-          uses.push_back({index->DenseId(pi, a), Use{rule_index, rule.positive}});
-        }
-        index->steps_.push_back(s);
+        if (step.anchor()) rule.anchor = rule.positive;  // set by the compiler
+        index->steps_.push_back(Step{static_cast<uint8_t>(step.link()), step.max_gap(), set});
+        uses.push_back({set, Use{rule_index, rule.positive}});
         ++rule.positive;
       }
       index->rules_.push_back(rule);
     }
   }
+  // CSR tables.
+  auto csr = [](size_t rows, const std::vector<std::pair<uint32_t, uint32_t>>& pairs,
+                std::vector<uint32_t>* begin, std::vector<uint32_t>* values) {
+    begin->assign(rows + 1, 0);
+    for (const auto& [row, value] : pairs) ++(*begin)[row + 1];
+    for (size_t i = 0; i < rows; ++i) (*begin)[i + 1] += (*begin)[i];
+    values->resize(pairs.size());
+    std::vector<uint32_t> next(begin->begin(), begin->end() - 1);
+    for (const auto& [row, value] : pairs) (*values)[next[row]++] = value;
+  };
+  std::vector<std::pair<uint32_t, uint32_t>> set_part_pairs;
+  std::vector<std::pair<uint32_t, uint32_t>> part_set_pairs;
+  for (uint32_t set = 0; set < sets.size(); ++set) {
+    for (uint32_t part : sets[set]) {
+      set_part_pairs.push_back({set, part});
+      part_set_pairs.push_back({part, set});
+    }
+  }
+  csr(sets.size(), set_part_pairs, &index->set_parts_begin_, &index->set_parts_);
+  csr(index->part_count_, part_set_pairs, &index->part_sets_begin_, &index->part_sets_);
   std::sort(uses.begin(), uses.end(), [](const auto& a, const auto& b) {
     return std::tie(a.first, a.second.rule, a.second.step) <
            std::tie(b.first, b.second.rule, b.second.step);
   });
-  uses.erase(std::unique(uses.begin(), uses.end(),
-                         [](const auto& a, const auto& b) {
-                           return a.first == b.first && a.second.rule == b.second.rule &&
-                                  a.second.step == b.second.step;
-                         }),
-             uses.end());
-  index->uses_begin_.assign(total + 1, 0);
-  for (const auto& [id, use] : uses) ++index->uses_begin_[id + 1];
-  for (uint32_t i = 0; i < total; ++i) index->uses_begin_[i + 1] += index->uses_begin_[i];
-  index->uses_.reserve(uses.size());
-  for (const auto& [id, use] : uses) index->uses_.push_back(use);
+  index->set_uses_begin_.assign(sets.size() + 1, 0);
+  for (const auto& [set, use] : uses) ++index->set_uses_begin_[set + 1];
+  for (size_t i = 0; i < sets.size(); ++i) {
+    index->set_uses_begin_[i + 1] += index->set_uses_begin_[i];
+  }
+  for (const auto& [set, use] : uses) index->set_uses_.push_back(use);
+  std::vector<std::pair<uint32_t, uint32_t>> anchored;
+  for (uint32_t r = 0; r < index->rules_.size(); ++r) {
+    const Rule& rule = index->rules_[r];
+    anchored.push_back({index->steps_[rule.first_step + rule.anchor].set, r});
+  }
+  csr(sets.size(), anchored, &index->anchored_begin_, &index->anchored_);
   return index;
 }
 
-void RuleEvaluator::Reset(const RuleIndex* index) {
+bool HasAnchor(const RuleIndex& index, absl::Span<const LoadedPack* const> packs,
+               std::string_view folded, const std::vector<Candidate>& candidates) {
+  // Only parts of anchor steps are in the packs' literal databases.
+  for (const Candidate& c : candidates) {
+    if (index.PartOf(c.pack, c.entry) >= 0 &&
+        WordBoundariesHold(packs[c.pack]->compiled.entries(static_cast<int>(c.entry)), folded,
+                           c.start, c.end)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void RulePrefilter::Filter(const RuleIndex& index, std::vector<Candidate>* candidates) {
+  if (index.rules_.empty() || candidates->empty()) return;
+  part_seen_.resize(index.part_count_, 0);
+  set_seen_.resize(index.set_count(), 0);
+  set_kept_.resize(index.set_count(), 0);
+  active_.assign(index.rules_.size(), 0);
+  parts_.clear();
+  sets_.clear();
+  kept_.clear();
+  for (const Candidate& c : *candidates) {
+    const int32_t part = index.PartOf(c.pack, c.entry);
+    if (part >= 0 && !part_seen_[static_cast<uint32_t>(part)]) {
+      part_seen_[static_cast<uint32_t>(part)] = 1;
+      parts_.push_back(static_cast<uint32_t>(part));
+    }
+  }
+  if (parts_.empty()) return;
+  for (uint32_t part : parts_) {
+    for (uint32_t k = index.part_sets_begin_[part]; k < index.part_sets_begin_[part + 1]; ++k) {
+      const uint32_t set = index.part_sets_[k];
+      if (!set_seen_[set]) {
+        set_seen_[set] = 1;
+        sets_.push_back(set);
+      }
+    }
+  }
+  for (uint32_t set : sets_) {
+    for (uint32_t k = index.anchored_begin_[set]; k < index.anchored_begin_[set + 1]; ++k) {
+      const uint32_t r = index.anchored_[k];
+      const RuleIndex::Rule& rule = index.rules_[r];
+      bool complete = true;
+      for (uint32_t s = 0; s < rule.positive && complete; ++s) {
+        complete = set_seen_[index.steps_[rule.first_step + s].set] != 0;
+      }
+      if (!complete) continue;
+      active_[r] = 1;
+      auto keep = [&](uint32_t kept_set) {
+        if (!set_kept_[kept_set]) {
+          set_kept_[kept_set] = 1;
+          kept_.push_back(kept_set);
+        }
+      };
+      for (uint32_t s = 0; s < rule.positive; ++s) keep(index.steps_[rule.first_step + s].set);
+      for (uint32_t u = 0; u < rule.unless_count; ++u) {
+        keep(index.unless_sets_[rule.first_unless + u]);
+      }
+    }
+  }
+  auto kept_part = [&](uint32_t part) {
+    for (uint32_t k = index.part_sets_begin_[part]; k < index.part_sets_begin_[part + 1]; ++k) {
+      if (set_kept_[index.part_sets_[k]]) return true;
+    }
+    return false;
+  };
+  size_t out = 0;
+  for (const Candidate& c : *candidates) {
+    const int32_t part = index.PartOf(c.pack, c.entry);
+    if (part < 0 || (!kept_.empty() && kept_part(static_cast<uint32_t>(part)))) {
+      (*candidates)[out++] = c;
+    }
+  }
+  candidates->resize(out);
+  for (uint32_t id : parts_) part_seen_[id] = 0;
+  for (uint32_t id : sets_) set_seen_[id] = 0;
+  for (uint32_t id : kept_) set_kept_[id] = 0;
+}
+
+void RuleEvaluator::Reset(const RuleIndex* index, const std::vector<uint8_t>* active) {
+  if (index_ != index || index == nullptr) {
+    rule_states_.assign(index == nullptr ? 0 : index->rules_.size(), RuleState{});
+    stamp_ = 0;
+  }
   index_ = index;
-  part_states_.clear();
-  rule_states_.clear();
+  active_ = active;
+  if (++stamp_ == 0) {  // wrapped: forget every stamp
+    std::fill(rule_states_.begin(), rule_states_.end(), RuleState{});
+    stamp_ = 1;
+  }
+  set_states_.clear();
   kept_.clear();
   hits_.clear();
   parts_.clear();
@@ -126,46 +255,55 @@ void RuleEvaluator::Reset(const RuleIndex* index) {
 }
 
 size_t RuleEvaluator::memory_bytes() const {
-  return part_states_.capacity() * (sizeof(uint32_t) + sizeof(PartState) + 1) +
-         rule_states_.capacity() * (sizeof(uint32_t) + sizeof(RuleState) + 1) +
+  return set_states_.capacity() * (sizeof(uint32_t) + sizeof(SetState) + 1) +
+         rule_states_.capacity() * sizeof(RuleState) +
          sizeof(PartHit) * (kept_.capacity() + parts_.capacity() + pending_parts_.capacity() +
                             occurrences_.capacity()) +
-         sizeof(RuleHit) * (hits_.capacity() + pending_.capacity()) +
+         sizeof(RuleHit) * hits_.capacity() +
+         sizeof(std::pair<uint32_t, RuleHit>) * pending_.capacity() +
          sizeof(uint32_t) * (step_begin_.capacity() + chosen_.capacity()) +
          sizeof(int64_t) * value_.capacity() + sizeof(int32_t) * link_to_.capacity();
 }
 
 void RuleEvaluator::Add(const PartHit& hit) {
   if (index_ == nullptr || index_->rules_.empty()) return;
-  const uint32_t id = index_->DenseId(hit.pack, hit.entry);
-  const uint32_t begin = index_->uses_begin_[id];
-  const uint32_t end = index_->uses_begin_[id + 1];
-  if (begin == end) return;
-  auto [it, inserted] = part_states_.try_emplace(id);
-  PartState& part = it->second;
-  if (inserted) {
-    part.slot = static_cast<uint32_t>(kept_.size());
-    kept_.resize(kept_.size() + kKeptPerPart);
-  }
-  kept_[part.slot + part.count % kKeptPerPart] = hit;
-  ++part.count;
-  for (uint32_t u = begin; u < end; ++u) {
-    const RuleIndex::Use use = index_->uses_[u];
-    RuleState& state = rule_states_[use.rule];
-    if (use.step == RuleIndex::kUnless) {
-      if (state.status == kOpen || state.status == kPending) state.status = kCancelled;
-      continue;
+  const int32_t part = index_->PartOf(hit.pack, hit.entry);
+  if (part < 0) return;
+  const uint32_t first = index_->part_sets_begin_[static_cast<uint32_t>(part)];
+  const uint32_t last = index_->part_sets_begin_[static_cast<uint32_t>(part) + 1];
+  // Every set of the part keeps the occurrence first, so that a rule whose
+  // steps share the part sees it in each of them.
+  for (uint32_t k = first; k < last; ++k) {
+    auto [it, inserted] = set_states_.try_emplace(index_->part_sets_[k]);
+    SetState& set = it->second;
+    if (inserted) {
+      set.slot = static_cast<uint32_t>(kept_.size());
+      kept_.resize(kept_.size() + kKeptPerSet);
     }
-    if (state.status != kOpen) continue;
-    state.seen |= 1u << use.step;
-    const uint32_t all = (1u << index_->rules_[use.rule].positive) - 1;
-    if (state.seen == all) Evaluate(use.rule, use.step, hit);
+    kept_[set.slot + set.count % kKeptPerSet] = hit;
+    ++set.count;
+  }
+  for (uint32_t k = first; k < last; ++k) {
+    const uint32_t set = index_->part_sets_[k];
+    for (uint32_t u = index_->set_uses_begin_[set]; u < index_->set_uses_begin_[set + 1]; ++u) {
+      const RuleIndex::Use use = index_->set_uses_[u];
+      if (active_ != nullptr && !(*active_)[use.rule]) continue;
+      RuleState& state = StateOf(use.rule);
+      if (use.step == RuleIndex::kUnless) {
+        if (state.status == kOpen || state.status == kPending) state.status = kCancelled;
+        continue;
+      }
+      if (state.status != kOpen) continue;
+      state.seen |= 1u << use.step;
+      const uint32_t all = (1u << index_->rules_[use.rule].positive) - 1;
+      if (state.seen == all) Evaluate(use.rule, use.step, hit);
+    }
   }
 }
 
 void RuleEvaluator::Finish() {
   for (const auto& [rule, pending] : pending_) {
-    RuleState& state = rule_states_[rule];
+    RuleState& state = StateOf(rule);
     if (state.status != kPending) continue;
     state.status = kFired;
     RuleHit h = pending;
@@ -178,20 +316,14 @@ void RuleEvaluator::Finish() {
   pending_parts_.clear();
 }
 
-void RuleEvaluator::Gather(const RuleIndex::Step& step, std::vector<PartHit>* out) const {
-  const size_t first = out->size();
-  for (uint32_t a = 0; a < step.alternative_count; ++a) {
-    auto it = part_states_.find(index_->alternatives_[step.first_alternative + a]);
-    if (it == part_states_.end()) continue;
-    const PartState& part = it->second;
-    const uint32_t kept = std::min(part.count, kKeptPerPart);
-    for (uint32_t k = 0; k < kept; ++k) out->push_back(kept_[part.slot + k]);
-  }
-  // The latest kGatheredPerStep, in feeding order.
-  std::sort(out->begin() + static_cast<std::ptrdiff_t>(first), out->end(), PartHitLess);
-  if (out->size() - first > kGatheredPerStep) {
-    out->erase(out->begin() + static_cast<std::ptrdiff_t>(first),
-               out->end() - static_cast<std::ptrdiff_t>(kGatheredPerStep));
+void RuleEvaluator::Gather(uint32_t set, std::vector<PartHit>* out) const {
+  auto it = set_states_.find(set);
+  if (it == set_states_.end()) return;
+  const SetState& state = it->second;
+  const uint32_t kept = std::min(state.count, kKeptPerSet);
+  // Oldest first, in feeding order.
+  for (uint32_t k = state.count - kept; k < state.count; ++k) {
+    out->push_back(kept_[state.slot + k % kKeptPerSet]);
   }
 }
 
@@ -211,7 +343,7 @@ void RuleEvaluator::Evaluate(uint32_t rule_index, uint32_t j, const PartHit& hit
     if (i == j) {
       occurrences_.push_back(hit);
     } else {
-      Gather(steps[i], &occurrences_);
+      Gather(steps[i].set, &occurrences_);
     }
     if (occurrences_.size() == step_begin_[i]) return;
   }
@@ -273,7 +405,7 @@ void RuleEvaluator::Evaluate(uint32_t rule_index, uint32_t j, const PartHit& hit
   chosen_[j] = step_begin_[j];
 
   RuleHit h{rule.pack, rule.entry, SIZE_MAX, 0, 0, k};
-  std::vector<PartHit>& parts = rule.has_unless ? pending_parts_ : parts_;
+  std::vector<PartHit>& parts = (rule.unless_count > 0) ? pending_parts_ : parts_;
   h.first_part = static_cast<uint32_t>(parts.size());
   for (uint32_t i = 0; i < k; ++i) {
     const PartHit& p = occurrences_[chosen_[i]];
@@ -281,8 +413,8 @@ void RuleEvaluator::Evaluate(uint32_t rule_index, uint32_t j, const PartHit& hit
     h.end = std::max(h.end, p.original_end);
     parts.push_back(p);
   }
-  RuleState& state = rule_states_[rule_index];
-  if (rule.has_unless) {
+  RuleState& state = StateOf(rule_index);
+  if ((rule.unless_count > 0)) {
     state.status = kPending;
     pending_.emplace_back(rule_index, h);
   } else {

@@ -21,6 +21,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
+#include "lib/match/matcher.h"
 #include "lib/pack/loader.h"
 #include "menshen/decision.h"
 
@@ -43,8 +44,8 @@ struct PartHit {
 bool PartHitLess(const PartHit& a, const PartHit& b);
 
 // Sets cp_start and cp_end of every hit from its folded byte offsets into
-// `folded` (the whole folded text, from offset 0). One pass over the text up
-// to the last hit.
+// `folded` (the whole folded text, from offset 0), and sorts the hits in
+// PartHitLess order. One pass over the text up to the last hit.
 void SetCodePointOffsets(std::string_view folded, std::vector<PartHit>* hits);
 
 // A rule that fired: its entry, its span in the caller's bytes (from the
@@ -61,6 +62,11 @@ struct RuleHit {
 
 // The rules of an engine's packs, indexed by their parts. Immutable once
 // built; shared by every call and stream of the engine.
+//
+// A step's alternatives form a *set* of parts; identical sets (a group such
+// as @how used by hundreds of rules) are stored once, so an occurrence
+// updates each set it belongs to once, and a set keeps the latest
+// occurrences for every rule that uses it.
 class RuleIndex {
  public:
   // Indexes the RULE entries of `packs` (PartHit::pack indexes `packs`).
@@ -68,23 +74,29 @@ class RuleIndex {
 
   bool empty() const { return rules_.empty(); }
   size_t rule_count() const { return rules_.size(); }
+  size_t part_count() const { return part_count_; }
+  size_t set_count() const { return set_parts_begin_.empty() ? 0 : set_parts_begin_.size() - 1; }
 
  private:
   friend class RuleEvaluator;
+  friend class RulePrefilter;
+  friend bool HasAnchor(const RuleIndex& index, absl::Span<const LoadedPack* const> packs,
+                        std::string_view folded, const std::vector<Candidate>& candidates);
   struct Step {
     uint8_t link;     // pack::RuleStep::Link
     int32_t max_gap;  // characters; -1: any distance
-    uint32_t first_alternative;  // into alternatives_ (dense entry ids)
-    uint32_t alternative_count;
+    uint32_t set;     // its alternatives
   };
   struct Rule {
     uint32_t pack;
     uint32_t entry;
     uint32_t first_step;  // positive steps, in order, into steps_
     uint32_t positive;
-    bool has_unless;
+    uint32_t first_unless;  // unless sets, into unless_sets_
+    uint32_t unless_count;
+    uint32_t anchor;  // the positive step least likely to occur
   };
-  // One use of a part: in positive step `step` of `rule`, or (step ==
+  // One use of a set: as positive step `step` of `rule`, or (step ==
   // kUnless) as an unless part.
   static constexpr uint32_t kUnless = UINT32_MAX;
   struct Use {
@@ -92,21 +104,60 @@ class RuleIndex {
     uint32_t step;
   };
   uint32_t DenseId(uint32_t pack, uint32_t entry) const { return pack_base_[pack] + entry; }
+  int32_t PartOf(uint32_t pack, uint32_t entry) const {
+    return pack < pack_base_.size() ? part_of_[DenseId(pack, entry)] : -1;
+  }
 
   std::vector<Rule> rules_;
   std::vector<Step> steps_;
-  std::vector<uint32_t> alternatives_;  // dense entry ids
-  std::vector<uint32_t> pack_base_;     // dense id of entry 0 of each pack
-  std::vector<uint32_t> uses_begin_;    // by dense id, one past the end at the back
-  std::vector<Use> uses_;
+  std::vector<uint32_t> unless_sets_;
+  std::vector<uint32_t> pack_base_;  // dense id of entry 0 of each pack
+  size_t part_count_ = 0;
+  std::vector<int32_t> part_of_;     // dense entry id -> part id, -1 for no part
+  // CSR tables ("begin" arrays have one more element than rows):
+  std::vector<uint32_t> part_sets_begin_, part_sets_;  // part -> sets it is in
+  std::vector<uint32_t> set_parts_begin_, set_parts_;  // set -> its parts
+  std::vector<uint32_t> set_uses_begin_;               // set -> its uses
+  std::vector<Use> set_uses_;
+  std::vector<uint32_t> anchored_begin_, anchored_;    // set -> rules anchored on it
+};
+
+// Finds, before offsets are mapped and candidates resolved, the rules that
+// can fire in a text (each positive step has a candidate) and drops the
+// candidates of parts no such rule uses. Exact: a rule with a step that never
+// occurs cannot fire, and every part of a rule that can keeps all its
+// occurrences, so evaluation gives what it gives on every part (and what a
+// stream, which cannot look ahead, gives). Cheap: one bit per candidate, one
+// mark per set of a part that occurs, then only the rules anchored on a set
+// that occurs are checked. Owned by one thread at a time; buffers are reused.
+// Whether `candidates` hold a part of some rule's anchor step that keeps to
+// its word boundaries in `folded` (one that does not can never be a part's
+// hit, so no rule can fire without another).
+bool HasAnchor(const RuleIndex& index, absl::Span<const LoadedPack* const> packs,
+               std::string_view folded, const std::vector<Candidate>& candidates);
+
+class RulePrefilter {
+ public:
+  void Filter(const RuleIndex& index, std::vector<Candidate>* candidates);
+  // Whether rule `rule` can fire in the last filtered text (for RuleEvaluator).
+  const std::vector<uint8_t>& active() const { return active_; }
+
+ private:
+  std::vector<uint8_t> part_seen_;  // by part
+  std::vector<uint8_t> set_seen_;   // by set
+  std::vector<uint8_t> set_kept_;   // by set
+  std::vector<uint8_t> active_;     // by rule
+  std::vector<uint32_t> parts_, sets_, kept_, rules_;  // what to clear
 };
 
 // The evaluation of one text (a Check call, or one stream). Copyable (a
 // stream's fork copies it). Owned by one thread at a time.
 class RuleEvaluator {
  public:
-  // Starts a new text. Buffers keep their capacity.
-  void Reset(const RuleIndex* index);
+  // Starts a new text. Buffers keep their capacity. With `active` (by rule,
+  // from RulePrefilter), only those rules are evaluated: the others cannot
+  // fire in the text anyway.
+  void Reset(const RuleIndex* index, const std::vector<uint8_t>* active = nullptr);
   // Adds an occurrence; occurrences must come in PartHitLess order. Rules it
   // completes fire (see hits()), except rules with unless parts, which wait
   // for Finish().
@@ -120,28 +171,34 @@ class RuleEvaluator {
   size_t memory_bytes() const;
 
  private:
-  // The latest occurrences of one part in this text are kept (a ring in
-  // kept_); a step considers at most kGatheredPerStep, the latest. Older ones
-  // matter only when a part occurs that often between two parts of a rule.
-  static constexpr uint32_t kKeptPerPart = 8;
-  static constexpr size_t kGatheredPerStep = 16;
-  struct PartState {
-    uint32_t count = 0;  // occurrences seen, of which the last kKeptPerPart are kept
-    uint32_t slot = 0;   // first of kKeptPerPart slots in kept_
+  // A set keeps its latest kKeptPerSet occurrences (a ring in kept_); older
+  // ones matter only when parts of a step occur that often between two parts
+  // of a rule.
+  static constexpr uint32_t kKeptPerSet = 16;
+  struct SetState {
+    uint32_t count = 0;  // occurrences seen, of which the last kKeptPerSet are kept
+    uint32_t slot = 0;   // first of kKeptPerSet slots in kept_
   };
   enum : uint8_t { kOpen = 0, kFired = 1, kPending = 2, kCancelled = 3 };
   struct RuleState {
-    uint32_t seen = 0;  // bit per positive step with an occurrence
+    uint32_t stamp = 0;  // the text it belongs to; stale state reads as new
+    uint32_t seen = 0;   // bit per positive step with an occurrence
     uint8_t status = kOpen;
   };
+  RuleState& StateOf(uint32_t rule) {
+    RuleState& state = rule_states_[rule];
+    if (state.stamp != stamp_) state = RuleState{stamp_, 0, kOpen};
+    return state;
+  }
 
   void Evaluate(uint32_t rule, uint32_t step, const PartHit& hit);
-  void Gather(const RuleIndex::Step& step, std::vector<PartHit>* out) const;
+  void Gather(uint32_t set, std::vector<PartHit>* out) const;
 
   const RuleIndex* index_ = nullptr;
-  // Only the parts and rules this text touched have state.
-  absl::flat_hash_map<uint32_t, PartState> part_states_;  // by part id
-  absl::flat_hash_map<uint32_t, RuleState> rule_states_;  // by rule
+  const std::vector<uint8_t>* active_ = nullptr;
+  absl::flat_hash_map<uint32_t, SetState> set_states_;  // only the sets this text touched
+  std::vector<RuleState> rule_states_;  // by rule, stamped: a new text costs nothing
+  uint32_t stamp_ = 0;
   std::vector<PartHit> kept_;
   std::vector<RuleHit> hits_;
   std::vector<PartHit> parts_;

@@ -1,6 +1,7 @@
 #include "lib/pack/compiler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <utility>
 
@@ -305,6 +306,69 @@ absl::Status AddParts(const PackSource& source, const RuleSyntaxes& syntaxes,
   return absl::OkStatus();
 }
 
+// Words so common in text, and in prompts, that a rule must not be anchored
+// on them (folded forms). Written from general knowledge of Chinese and
+// English word frequency; a word missing here is judged by its length.
+constexpr std::string_view kCommonWords[] = {
+    "我们", "你们", "他们", "她们", "什么", "怎么", "如何", "怎样", "怎么样", "没有", "知道",
+    "可以", "一个", "这个", "那个", "就是", "都是", "不是", "还是", "但是", "因为", "所以",
+    "如果", "自己", "现在", "时候", "已经", "觉得", "认为", "中国", "国人", "中国人", "问题",
+    "方法", "办法", "帮我", "我想", "我要", "告诉我", "请问", "给我", "需要", "想要", "能不能",
+    "可不可以", "一下", "一些", "这样", "那样", "为什么", "喜欢", "东西", "工作", "生活", "朋友",
+    "孩子", "别人", "大家", "女人", "男人", "女生", "男生", "女性", "男性", "老人", "社会", "国家",
+    "真的", "非常", "特别", "应该", "一定", "可能", "文章", "一篇", "一段", "视频", "图片", "信息",
+    "the", "and", "you", "are", "for", "that", "this", "with", "have", "not", "but", "what",
+    "all", "can", "how", "was", "they", "them", "their", "there", "from", "your", "about",
+    "would", "could", "should", "will", "just", "like", "people", "some", "more", "when",
+    "make", "get", "give", "tell", "want", "need", "know", "help", "use", "good", "best", "way",
+    "how to", "how do i", "how can i", "can you", "could you", "help me", "give me", "tell me",
+    "i want", "i need", "write", "make up", "list", "provide", "where", "who", "which", "him",
+    "her", "his", "she", "men", "women", "man", "woman", "person", "someone", "post", "story",
+    "article", "text", "message", "free", "online", "link", "see", "find", "work", "take",
+};
+
+// How likely a part is to occur in text, roughly: every Han character (or
+// three other characters) makes a term some thirty times rarer, so single
+// characters and common short words, which occur everywhere, make poor
+// anchors.
+double PartWeight(const std::string& folded) {
+  for (std::string_view common : kCommonWords) {
+    if (folded == common) return 900.0;
+  }
+  double units = 0;
+  for (char ch : folded) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x80) {
+      units += (c == ' ') ? 0.1 : 1.0 / 3;
+    } else if ((c & 0xC0) != 0x80) {
+      units += 1;
+    }
+  }
+  // One character, or a word of two letters, occurs in almost every text.
+  return units < 1.0 || (units == 1.0 && (static_cast<unsigned char>(folded[0]) & 0x80) != 0)
+             ? 900.0
+             : std::pow(30.0, 2.0 - units);
+}
+
+// Marks the positive step least likely to occur as the rule's anchor: its
+// parts go to the literal database, and the rule's other parts need to be
+// looked for only in texts where an anchor occurs.
+void MarkAnchor(const pack::CompiledPack& compiled, pack::Entry* rule) {
+  int anchor = -1;
+  double best = 0;
+  for (int s = 0; s < rule->steps_size(); ++s) {
+    const pack::RuleStep& step = rule->steps(s);
+    if (step.negated()) continue;
+    double w = 0;
+    for (uint32_t a : step.alternatives()) w += PartWeight(compiled.entries(static_cast<int>(a)).folded());
+    if (anchor < 0 || w < best) {
+      anchor = s;
+      best = w;
+    }
+  }
+  if (anchor >= 0) rule->mutable_steps(anchor)->set_anchor(true);
+}
+
 // Fills in the steps of every rule with the final indexes of its parts.
 void LinkRules(const RuleSyntaxes& syntaxes, pack::CompiledPack* compiled) {
   absl::flat_hash_map<std::string, uint32_t> part_index;
@@ -334,6 +398,7 @@ void LinkRules(const RuleSyntaxes& syntaxes, pack::CompiledPack* compiled) {
       indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
       for (uint32_t i : indexes) out->add_alternatives(i);
     }
+    MarkAnchor(*compiled, &rule);
   }
 }
 
@@ -440,13 +505,14 @@ absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxono
   }
   LinkRules(rules, &compiled);
 
-  for (pack::EntryKind kind : {pack::LITERAL, pack::REGEX}) {
+  for (DatabaseKind kind : {DatabaseKind::kLiterals, DatabaseKind::kRegexes, DatabaseKind::kParts}) {
     absl::StatusOr<HsDatabasePtr> db = BuildDatabase(compiled.entries(), kind, source.origin);
     if (!db.ok()) return db.status();
     absl::StatusOr<pack::Database> serialized = SerializeDatabase(db->get());
     if (!serialized.ok()) return serialized.status();
-    *(kind == pack::LITERAL ? compiled.mutable_literals() : compiled.mutable_regexes()) =
-        *std::move(serialized);
+    *(kind == DatabaseKind::kLiterals  ? compiled.mutable_literals()
+      : kind == DatabaseKind::kRegexes ? compiled.mutable_regexes()
+                                       : compiled.mutable_parts()) = *std::move(serialized);
   }
 
   compiled.set_fold_version(std::string(FoldVersion()));

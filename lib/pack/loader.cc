@@ -8,6 +8,7 @@
 #include "lib/normalize/normalizer.h"
 #include "lib/pack/compiler.h"
 #include "lib/pack/mspack_file.h"
+#include "lib/pack/rule_syntax.h"
 #include "lib/pack/taxonomy.h"
 
 namespace menshen::internal {
@@ -19,7 +20,10 @@ namespace {
 bool RuleOk(const pack::CompiledPack& compiled, const pack::Entry& e) {
   if (e.kind() != pack::RULE) return e.steps().empty();
   int positive = 0;
+  int anchors = 0;
   for (const pack::RuleStep& step : e.steps()) {
+    anchors += step.anchor() ? 1 : 0;
+    if (step.anchor() && step.negated()) return false;
     if (step.alternatives().empty() || !pack::RuleStep::Link_IsValid(step.link()) ||
         step.max_gap() < -1 || (step.link() == pack::RuleStep::NEAR && step.max_gap() < 0)) {
       return false;
@@ -31,7 +35,8 @@ bool RuleOk(const pack::CompiledPack& compiled, const pack::Entry& e) {
     }
     positive += step.negated() ? 0 : 1;
   }
-  return positive >= 1 && (positive >= 2 || positive < e.steps_size());
+  return anchors == 1 && positive >= 1 && positive <= kMaxRulePositiveSteps &&
+         (positive >= 2 || positive < e.steps_size());
 }
 
 absl::Status CheckEntries(const pack::CompiledPack& compiled, std::string_view name) {
@@ -124,7 +129,13 @@ absl::StatusOr<std::unique_ptr<LoadedPack>> RestorePack(pack::CompiledPack compi
     if (!lit.ok()) return absl::Status(lit.status().code(), absl::StrCat(who, ": ", lit.status().message()));
     absl::StatusOr<RestoreResult> re = RestoreDatabase(compiled.regexes(), &loaded->regexes);
     if (!re.ok()) return absl::Status(re.status().code(), absl::StrCat(who, ": ", re.status().message()));
-    if (*lit == RestoreResult::kOk && *re == RestoreResult::kOk) break;
+    absl::StatusOr<RestoreResult> parts = RestoreDatabase(compiled.parts(), &loaded->parts);
+    if (!parts.ok()) {
+      return absl::Status(parts.status().code(), absl::StrCat(who, ": ", parts.status().message()));
+    }
+    if (*lit == RestoreResult::kOk && *re == RestoreResult::kOk && *parts == RestoreResult::kOk) {
+      break;
+    }
     if (attempt == 1) {
       return absl::FailedPreconditionError(
           absl::StrCat(who, ": a freshly rebuilt database does not fit this CPU"));
@@ -136,15 +147,13 @@ absl::StatusOr<std::unique_ptr<LoadedPack>> RestorePack(pack::CompiledPack compi
     if (!rebuilt.ok()) return rebuilt.status();
     compiled = *std::move(rebuilt);
   }
-  const bool has_literals = loaded->literals != nullptr;
-  const bool has_regexes = loaded->regexes != nullptr;
-  size_t literal_entries = 0;
-  size_t regex_entries = 0;
-  for (const pack::Entry& e : compiled.entries()) {
-    literal_entries += e.kind() == pack::LITERAL ? 1 : 0;
-    regex_entries += e.kind() == pack::REGEX ? 1 : 0;
+  size_t in_database[3] = {0, 0, 0};  // by DatabaseKind
+  for (int db : DatabaseOfEntries(compiled.entries())) {
+    if (db >= 0) ++in_database[db];
   }
-  if (has_literals != (literal_entries > 0) || has_regexes != (regex_entries > 0)) {
+  if ((loaded->literals != nullptr) != (in_database[0] > 0) ||
+      (loaded->regexes != nullptr) != (in_database[1] > 0) ||
+      (loaded->parts != nullptr) != (in_database[2] > 0)) {
     return absl::DataLossError(absl::StrCat(who, ": corrupt .mspack: databases and entries disagree"));
   }
   compiled.clear_sources();

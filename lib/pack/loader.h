@@ -21,6 +21,7 @@ class LoadedPack {
   pack::CompiledPack compiled;
   HsDatabasePtr literals;  // null when the pack has no literal entries
   HsDatabasePtr regexes;   // null when the pack has no regex entries
+  HsDatabasePtr parts;     // rule parts outside anchor steps; null when none
   PackInfo info;
   std::vector<std::string> notes;
 };
