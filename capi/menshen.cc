@@ -3,6 +3,7 @@
 // std::bad_alloc and everything else, so no exception crosses the boundary.
 #include "capi/menshen.h"
 
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -82,8 +83,16 @@ std::string_view Message(const absl::Status& status) {
   return std::string_view(status.message().data(), status.message().size());
 }
 
-// Accepts the struct sizes this library knows (one version of each so far).
+// Accepts the struct sizes this library knows: each version's sizeof.
 bool KnownSize(size_t struct_size, size_t v1) { return struct_size == v1; }
+bool KnownSize(size_t struct_size, size_t v1, size_t v2) {
+  return struct_size == v1 || struct_size == v2;
+}
+// The first field issue 18 appended to each struct: a caller's struct holds
+// it when its struct_size reaches past it.
+constexpr size_t kEngineOptionsV1 = offsetof(menshen_engine_options, max_stream_hits);
+constexpr size_t kDecisionV1 = offsetof(menshen_decision, cut_reason);
+constexpr size_t kAuditInfoV1 = offsetof(menshen_audit_info, cut_reason);
 
 menshen_status BadSize(ErrorText* object, const char* what, size_t got, size_t want) {
   return Fail(object, MENSHEN_EVERSION,
@@ -154,6 +163,18 @@ AuditHook MakeHook(menshen_audit_fn fn, void* user) {
   };
 }
 
+// audit_fail_closed: the callback's non-zero fails the call (kUnavailable,
+// mapped to MENSHEN_EAUDIT).
+FailClosedAuditHook MakeFailClosedHook(menshen_audit_fn fn, void* user) {
+  return [fn, user](const audit::AuditRecord& record) -> absl::Status {
+    AuditRecordView view{&record, {}, {}, false, false};
+    if (fn(reinterpret_cast<const menshen_audit_record*>(&view), user) == 0) {
+      return absl::OkStatus();
+    }
+    return absl::UnavailableError("the audit callback returned non-zero (audit_fail_closed)");
+  };
+}
+
 // ---- Engine --------------------------------------------------------------
 
 menshen_status MapOpenError(const absl::Status& status, menshen_status otherwise) {
@@ -196,7 +217,7 @@ Built Build(const menshen_engine_options* options) {
     return std::move(out);
   };
   if (options == nullptr) return fail(MENSHEN_EINVAL, "options is NULL");
-  if (!KnownSize(options->struct_size, sizeof(menshen_engine_options))) {
+  if (!KnownSize(options->struct_size, kEngineOptionsV1, sizeof(menshen_engine_options))) {
     return fail(MENSHEN_EVERSION,
                 "menshen_engine_options.struct_size is " + std::to_string(options->struct_size) +
                     "; this library knows " + std::to_string(sizeof(menshen_engine_options)) +
@@ -237,9 +258,16 @@ Built Build(const menshen_engine_options* options) {
   if (options->max_stream_holdback_bytes != 0) {
     engine_options.max_stream_holdback_bytes = options->max_stream_holdback_bytes;
   }
+  const bool v2 = options->struct_size >= sizeof(menshen_engine_options);
   if (options->audit_fn != nullptr) {
-    engine_options.audit_hook = MakeHook(options->audit_fn, options->audit_user);
+    if (v2 && options->audit_fail_closed != 0) {
+      engine_options.fail_closed_audit_hook =
+          MakeFailClosedHook(options->audit_fn, options->audit_user);
+    } else {
+      engine_options.audit_hook = MakeHook(options->audit_fn, options->audit_user);
+    }
   }
+  if (v2 && options->max_stream_hits != 0) engine_options.max_stream_hits = options->max_stream_hits;
   engine_options.audit_include_text = options->audit_include_text != 0;
   absl::StatusOr<std::shared_ptr<const Engine>> engine =
       Engine::Create(std::move(packs), engine_options);
@@ -343,6 +371,7 @@ menshen_status MapCheckError(const absl::Status& status) {
     case absl::StatusCode::kInvalidArgument: return MENSHEN_EPROFILE;
     case absl::StatusCode::kResourceExhausted: return MENSHEN_ETOOBIG;
     case absl::StatusCode::kFailedPrecondition: return MENSHEN_ESTATE;
+    case absl::StatusCode::kUnavailable: return MENSHEN_EAUDIT;  // the fail-closed hook
     default: return MENSHEN_EINTERNAL;
   }
 }
@@ -460,6 +489,7 @@ const char* menshen_strerror(menshen_status status) {
     case MENSHEN_ESTATE: return "call not valid in the object's current state";
     case MENSHEN_EINTERNAL: return "internal error";
     case MENSHEN_EUSER: return "a callback asked to stop";
+    case MENSHEN_EAUDIT: return "the decision's audit record was not taken (fail closed)";
   }
   return "unknown status code";
 }
@@ -606,7 +636,7 @@ menshen_status menshen_check(const menshen_engine* engine, const char* utf8, siz
 menshen_status menshen_result_get(const menshen_result* result, menshen_decision* decision) {
   if (result == nullptr) return Fail(nullptr, MENSHEN_EINVAL, "result is NULL");
   if (decision == nullptr) return Fail(nullptr, MENSHEN_EINVAL, "decision is NULL");
-  if (!KnownSize(decision->struct_size, sizeof(menshen_decision))) {
+  if (!KnownSize(decision->struct_size, kDecisionV1, sizeof(menshen_decision))) {
     return BadSize(nullptr, "menshen_decision", decision->struct_size, sizeof(menshen_decision));
   }
   if (!result->filled) {
@@ -630,6 +660,10 @@ menshen_status menshen_result_get(const menshen_result* result, menshen_decision
   decision->pack_count = d.engine != nullptr ? d.engine->packs().size() : 0;
   decision->invalid_utf8 = d.invalid_utf8;
   decision->snapshot_id = result->snapshot_id;
+  if (decision->struct_size >= sizeof(menshen_decision)) {
+    Put(d.cut_reason, &decision->cut_reason, &decision->cut_reason_len);
+    decision->hits_not_kept = d.hits_not_kept;
+  }
   return MENSHEN_OK;
 }
 
@@ -802,7 +836,7 @@ menshen_status menshen_audit_record_get(const menshen_audit_record* record,
                                         menshen_audit_info* info) {
   if (record == nullptr) return Fail(nullptr, MENSHEN_EINVAL, "record is NULL");
   if (info == nullptr) return Fail(nullptr, MENSHEN_EINVAL, "info is NULL");
-  if (!KnownSize(info->struct_size, sizeof(menshen_audit_info))) {
+  if (!KnownSize(info->struct_size, kAuditInfoV1, sizeof(menshen_audit_info))) {
     return BadSize(nullptr, "menshen_audit_info", info->struct_size, sizeof(menshen_audit_info));
   }
   const auto& r = *reinterpret_cast<const AuditRecordView*>(record)->record;
@@ -821,6 +855,10 @@ menshen_status menshen_audit_record_get(const menshen_audit_record* record,
   Put(r.text(), &info->text, &info->text_len);
   info->hit_count = static_cast<size_t>(r.hits_size());
   info->pack_count = static_cast<size_t>(r.packs_size());
+  if (info->struct_size >= sizeof(menshen_audit_info)) {
+    Put(r.cut_reason(), &info->cut_reason, &info->cut_reason_len);
+    info->hits_not_kept = r.hits_not_kept();
+  }
   return MENSHEN_OK;
 }
 

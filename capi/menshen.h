@@ -78,7 +78,10 @@ typedef enum menshen_status {
   MENSHEN_ETOOBIG = -8,    /* the input exceeds max_input_bytes */
   MENSHEN_ESTATE = -9,     /* not valid now: feeding a finished stream, reading an empty result */
   MENSHEN_EINTERNAL = -10, /* a bug or a Hyperscan failure; the message says which */
-  MENSHEN_EUSER = -11      /* a callback returned non-zero; never produced by the library */
+  MENSHEN_EUSER = -11,     /* a callback returned non-zero; never produced by the library */
+  MENSHEN_EAUDIT = -12     /* fail closed: the decision's audit record was not taken (the
+                              audit callback of an engine opened with audit_fail_closed
+                              returned non-zero); the call holds no decision */
 } menshen_status;
 
 /* A static description of `status`; never NULL, also for unknown codes. */
@@ -143,9 +146,11 @@ typedef struct menshen_audit_record menshen_audit_record;
  * that made it returns: menshen_check, menshen_stream_finish (or the
  * menshen_stream_feed that cut the stream). `record` is valid until the
  * callback returns. Returning non-zero makes that call return MENSHEN_EUSER
- * (the decision is made and readable all the same). The callback must not
- * call into the stream or result being checked; it may use other objects,
- * including checks on the same engine from other threads. */
+ * (the decision is made and readable all the same), or, for an engine opened
+ * with audit_fail_closed, MENSHEN_EAUDIT with no decision (the callback
+ * could not record it: the caller must not act on an unaudited decision).
+ * The callback must not call into the stream or result being checked; it may
+ * use other objects, including checks on the same engine from other threads. */
 typedef int (*menshen_audit_fn)(const menshen_audit_record *record, void *user);
 
 /* ---- Engine ------------------------------------------------------------- */
@@ -164,11 +169,14 @@ typedef struct menshen_engine_options {
    * default. Must exist in the policy (MENSHEN_EPROFILE). */
   const char *profile;
   /* Checks of longer texts (and streams fed more) fail with MENSHEN_ETOOBIG;
-   * 0 means the default, 16 MiB. */
+   * 0 means the default, 16 MiB. A stream cut so fails closed: its decision
+   * is the policy's stream_limit_action (BLOCK unless it says REFUSE), rule
+   * "<profile>/stream-limit", cut_reason "max_input_bytes". */
   size_t max_input_bytes;
   /* A stream that would have to hold back more than this many bytes (a match
    * still growing, a long run of ignorable characters) is cut with
-   * MENSHEN_ETOOBIG instead of buffering without limit; 0 means the default,
+   * MENSHEN_ETOOBIG instead of buffering without limit, failing closed as
+   * above (cut_reason "max_stream_holdback_bytes"); 0 means the default,
    * 64 KiB. */
   size_t max_stream_holdback_bytes;
   /* Optional audit callback and its user pointer. `audit_user` must stay
@@ -178,10 +186,19 @@ typedef struct menshen_engine_options {
   void *audit_user;
   /* Non-zero: audit records carry the checked text itself. */
   int audit_include_text;
+  /* Added in 0.1 with issue 18 (a caller with the older, shorter struct gets
+   * the defaults). A stream's decision lists at most this many hits (the
+   * most severe), counting the rest in hits_not_kept; 0 means 256. */
+  size_t max_stream_hits;
+  /* Non-zero: fail closed on audit. An audit callback returning non-zero
+   * makes the call fail with MENSHEN_EAUDIT instead of handing out a
+   * decision nobody recorded: a check holds no decision, a stream's finish
+   * releases nothing more. */
+  int audit_fail_closed;
 } menshen_engine_options;
 
 #define MENSHEN_ENGINE_OPTIONS_INIT \
-  { sizeof(menshen_engine_options), NULL, 0, NULL, NULL, 0, 0, NULL, NULL, 0 }
+  { sizeof(menshen_engine_options), NULL, 0, NULL, NULL, 0, 0, NULL, NULL, 0, 0, 0 }
 
 /* Loads the packs and the policy and builds an engine into *engine (set to
  * NULL on failure; the detail is in menshen_last_error()). Errors:
@@ -285,11 +302,18 @@ typedef struct menshen_decision {
    * the same id share policy_version, fold_version and packs, so a caller may
    * read those once per id. */
   uint64_t snapshot_id;
+  /* Added with issue 18 (filled only for a caller whose struct has them):
+   * why a stream was cut without a rule deciding, "max_input_bytes" or
+   * "max_stream_holdback_bytes" (the action is then REFUSE or BLOCK), ""
+   * otherwise; and the hits a stream counted but did not list. */
+  const char *cut_reason;
+  size_t cut_reason_len;
+  size_t hits_not_kept;
 } menshen_decision;
 
 #define MENSHEN_DECISION_INIT                                                        \
   { sizeof(menshen_decision), MENSHEN_ALLOW, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, \
-    MENSHEN_LABEL_NONE, NULL, 0, NULL, 0, 0, 0, 0, 0 }
+    MENSHEN_LABEL_NONE, NULL, 0, NULL, 0, 0, 0, 0, 0, NULL, 0, 0 }
 
 /* One hit: an entry of a pack matched the span [start, end) of the caller's
  * original bytes. In audit records `pack` and `term` are empty. */
@@ -439,11 +463,15 @@ typedef struct menshen_audit_info {
   size_t text_len;
   size_t hit_count;  /* read with menshen_audit_record_hit */
   size_t pack_count; /* read with menshen_audit_record_pack */
+  /* Added with issue 18, as in menshen_decision. */
+  const char *cut_reason;
+  size_t cut_reason_len;
+  uint64_t hits_not_kept;
 } menshen_audit_info;
 
 #define MENSHEN_AUDIT_INFO_INIT                                                          \
   { sizeof(menshen_audit_info), 0, NULL, 0, MENSHEN_INPUT, NULL, 0, MENSHEN_ALLOW, NULL, 0, \
-    NULL, 0, NULL, 0, 0, NULL, 0, 0, 0, NULL, 0, 0, 0 }
+    NULL, 0, NULL, 0, 0, NULL, 0, 0, 0, NULL, 0, 0, 0, NULL, 0, 0 }
 
 /* Reads a record's fields. Errors: MENSHEN_EINVAL, MENSHEN_EVERSION. */
 MENSHEN_API menshen_status menshen_audit_record_get(const menshen_audit_record *record,

@@ -15,6 +15,8 @@ packages=(
   python3 python3-pytest python3-cffi  # Python bindings (cffi ABI mode) and their tests
   python3-venv python3-setuptools python3-wheel  # offline `pip install ./bindings/python` into a venv
   clang libclang-rt-14-dev   # libFuzzer and sanitizer runtimes
+  libxlsxwriter-dev          # .xlsx evidence reports (self-test, corpus audit, library export)
+  python3-openpyxl           # tests read the reports back as a spreadsheet program would
 )
 
 # Both provide libhs and conflict with each other. On x86-64 Intel's Hyperscan:

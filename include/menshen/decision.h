@@ -62,13 +62,24 @@ enum class LabelPosition { kNone, kStart, kEnd };
 struct Decision {
   Action action = Action::kAllow;
   // The rule that decided, "<profile>/<rule name>", or "<profile>/default"
-  // when no rule matched, or "<profile>/no-hits".
+  // when no rule matched, or "<profile>/no-hits"; for a stream that could not
+  // go on, "<profile>/stream-limit" (see cut_reason).
   std::string rule;
+  // Why a stream was cut without a rule deciding: "max_input_bytes" or
+  // "max_stream_holdback_bytes". Such a stream fails closed: the action is
+  // the policy's stream_limit_action (REFUSE or BLOCK), never ALLOW. Empty
+  // otherwise (and always for a block check).
+  std::string cut_reason;
   // The profile that decided.
   std::string profile;
   // Deny hits in order of start, then end, then entry id. Allowlisted spans
-  // and rejected candidates are not here, nor are rule parts by themselves.
+  // and rejected candidates are not here, nor are rule parts by themselves. A
+  // stream keeps at most
+  // EngineOptions::max_stream_hits of them (the most severe, the earliest
+  // among equals) and counts the rest in hits_not_kept; the action, rule and
+  // refusal are decided on all of them.
   std::vector<Hit> hits;
+  size_t hits_not_kept = 0;
   // The parts of rule hits (Hit::first_part, Hit::part_count).
   std::vector<RulePart> rule_parts;
   // The original text with every hit span masked in the policy's masking

@@ -34,14 +34,29 @@ struct EngineOptions {
   size_t max_input_bytes = size_t{16} << 20;
   // A stream that has to hold back more than this many bytes (a match still
   // growing, or a long run of ignorable characters inside a possible term) is
-  // cut with kResourceExhausted rather than buffer without limit.
+  // cut with kResourceExhausted rather than buffer without limit. A stream cut
+  // by this limit or by max_input_bytes fails closed: its decision is the
+  // policy's stream_limit_action (BLOCK unless the policy says REFUSE), with
+  // Decision::cut_reason naming the limit, and so is its audit record.
   size_t max_stream_holdback_bytes = size_t{64} << 10;
+  // A stream's decision lists at most this many hits (the most severe, the
+  // earliest among equals); further hits still count for the action and are
+  // counted in Decision::hits_not_kept. Bounds a stream's memory and its
+  // audit record however dense the hits.
+  size_t max_stream_hits = 256;
   // Compute Hit::foldings (costs a refold of each hit's span).
   bool explain = false;
   // The policy that turns hits into actions; null means Policy::Default().
   std::shared_ptr<const Policy> policy;
   // Called with a record of every decision (see audit.h); empty means none.
   AuditHook audit_hook;
+  // Fail closed on audit: called like audit_hook (which may be set as well;
+  // it is called first), but when it returns an error the call that decided
+  // fails with that error instead of returning an unaudited decision: Check()
+  // returns it (the Decision is not to be used), a stream's Finish() returns
+  // it without releasing the rest of the text, a Feed() that cut the stream
+  // returns it. JsonlAuditSink::FailClosedHook() makes one.
+  FailClosedAuditHook fail_closed_audit_hook;
   // Put the checked text itself into audit records. Off by default: logs
   // should hold as little personal information as the operator can manage.
   bool audit_include_text = false;
@@ -57,7 +72,10 @@ struct CheckRequest {
 
 class Engine : public std::enable_shared_from_this<Engine> {
  public:
-  // Builds an engine over `packs` (at least one; names must be unique).
+  // Builds an engine over `packs` (at least one; names must be unique),
+  // including the streaming databases (hundreds of milliseconds for large
+  // packs; a pack with a regex of unbounded width only loses streaming, see
+  // OpenStream).
   static absl::StatusOr<std::shared_ptr<const Engine>> Create(
       std::vector<std::shared_ptr<const Pack>> packs, const EngineOptions& options = {});
 
@@ -79,9 +97,9 @@ class Engine : public std::enable_shared_from_this<Engine> {
   // Opens a stream that checks a text arriving in chunks (see stream.h).
   // Errors: kInvalidArgument for a profile the policy lacks;
   // kFailedPrecondition when a pack has a regex of unbounded width (the
-  // message names it). The first stream of an engine compiles its streaming
-  // databases; later ones come from a pool and allocate nothing in steady
-  // state.
+  // message names it). The streaming databases are built by Create() (so a
+  // reload pays for them, not a request); streams come from a pool and
+  // allocate nothing in steady state.
   absl::StatusOr<Stream> OpenStream(const CheckRequest& request) const;
   // The most input bytes a stream holds back before it can release them (an
   // upper bound; docs/streaming.md derives it): from the longest pattern
@@ -114,8 +132,9 @@ class EngineSlot {
   std::shared_ptr<const Engine> Get() const;
   // Replaces the snapshot; requests holding the old one finish on it.
   void Set(std::shared_ptr<const Engine> engine);
-  // Builds a new engine from `packs` and swaps it in; on error the current
-  // engine stays.
+  // Builds a new engine from `packs` on the calling thread (streaming
+  // databases included, so requests never wait for a build) and swaps it
+  // in; on error the current engine stays.
   absl::Status Reload(std::vector<std::shared_ptr<const Pack>> packs,
                       const EngineOptions& options = {});
 

@@ -77,13 +77,20 @@ class Pack {
                                                                 std::string_view name);
   // The starter pack compiled into the library.
   static absl::StatusOr<std::shared_ptr<const Pack>> Starter();
+  // One pack compiled into the library, by name (EmbeddedPackNames());
+  // NotFound for any other name.
+  static absl::StatusOr<std::shared_ptr<const Pack>> Embedded(std::string_view name);
+  // The names of every pack compiled into the library, sorted: the defaults
+  // and the ones an operator adds by name (e.g. "starter").
+  static std::vector<std::string> EmbeddedPackNames();
   // Every default pack compiled into the library, in DefaultPackNames()
-  // order: the starter pack's content risks, personal information, secrets,
-  // prompt injection and abuse (keyword_packs/*/README.md). Compiled from the
-  // embedded sources on each call (tens of milliseconds): call once and share.
+  // order: our keyword packs for the five risk classes of GB/T 45654-2025
+  // (risk-a1 … risk-a5), personal information, secrets, prompt injection and
+  // abuse (keyword_packs/*/README.md). Compiled from the embedded sources on
+  // each call: call once and share.
   static absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> Defaults();
-  // The names of the default packs: "starter", "pii-zh", "secrets",
-  // "prompt-injection", "abuse-zh", "abuse-en".
+  // The names of the default packs: "risk-a1" … "risk-a5", "pii-zh",
+  // "secrets", "prompt-injection", "abuse-zh", "abuse-en".
   static const std::vector<std::string>& DefaultPackNames();
 
   ~Pack();

@@ -20,11 +20,14 @@
 #define MENSHEN_LIB_AUDIT_CHAIN_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace menshen::internal {
 
@@ -58,6 +61,47 @@ absl::StatusOr<ChainLine> ParseChainLine(std::string_view line);
 // The numbers N of the existing rotated files "<path>.N", ascending. A folder
 // that cannot be listed has none.
 std::vector<uint64_t> RotatedFileNumbers(const std::string& path);
+
+// The last line of a log file, checked (frame and hash).
+struct ChainTip {
+  uint64_t seq = 0;
+  std::string hash;
+};
+// The tip of `path`; nullopt for an empty file. Errors: NotFound (cannot
+// open), InvalidArgument (not a regular file), DataLoss (a last line without
+// its newline, a malformed one, or one that fails its hash; the message says
+// what to run).
+absl::StatusOr<std::optional<ChainTip>> ReadChainTip(const std::string& path);
+
+// The first line of a log file: its seq and prev (frame checked, not the
+// hash), and the time of its record (InfinitePast when it has none).
+struct ChainHead {
+  uint64_t seq = 0;
+  std::string prev;
+  absl::Time time = absl::InfinitePast();
+};
+absl::StatusOr<std::optional<ChainHead>> ReadChainHead(const std::string& path);
+
+// The checkpoint of a log: "<path>.checkpoint", one line
+//   {"seq":S,"hash":"<H>","time":"<RFC 3339>"}
+// naming the last line the sink knew to be written (on disk, for a synced
+// sink) when it wrote the checkpoint. It is replaced atomically (a temporary
+// file renamed over it). A log that ends before the checkpoint's seq has lost
+// lines at its end: `audit verify` reports a cut tail, and a sink refuses to
+// continue it until `audit repair` has recorded the loss.
+struct Checkpoint {
+  uint64_t seq = 0;
+  std::string hash;
+};
+std::string CheckpointPath(const std::string& log_path);
+// nullopt when there is none; DataLoss when it cannot be read or parsed.
+absl::StatusOr<std::optional<Checkpoint>> ReadCheckpoint(const std::string& checkpoint_path);
+// Writes the checkpoint atomically; with `durable`, fsyncs the file and its
+// folder so the rename survives a power loss.
+absl::Status WriteCheckpoint(const std::string& checkpoint_path, const Checkpoint& checkpoint,
+                             bool durable);
+// fsyncs the folder holding `path` (a new or renamed file's name is on disk).
+absl::Status SyncParentFolder(const std::string& path);
 
 }  // namespace menshen::internal
 

@@ -18,13 +18,25 @@ absl::StatusOr<std::unique_ptr<JsonlAuditSink>> JsonlAuditSink::Open(const Optio
   return std::unique_ptr<JsonlAuditSink>(new JsonlAuditSink(*std::move(writer)));
 }
 
-void JsonlAuditSink::Write(const audit::AuditRecord& record) { writer_->Write(record); }
+void JsonlAuditSink::Write(const audit::AuditRecord& record) {
+  writer_->Append(record).IgnoreError();  // counted by the writer
+}
+
+absl::Status JsonlAuditSink::Append(const audit::AuditRecord& record) {
+  return writer_->Append(record);
+}
 
 AuditHook JsonlAuditSink::Hook() {
   return [this](const audit::AuditRecord& record) { Write(record); };
 }
 
+FailClosedAuditHook JsonlAuditSink::FailClosedHook() {
+  return [this](const audit::AuditRecord& record) { return Append(record); };
+}
+
 absl::Status JsonlAuditSink::Flush() { return writer_->Flush(); }
+
+absl::Status JsonlAuditSink::Sync() { return writer_->Sync(); }
 
 absl::Status JsonlAuditSink::Close() { return writer_->Close(); }
 

@@ -404,11 +404,40 @@ void PutPack(const audit::AuditPack& pack, Sink& sink) {
   sink.Put('}');
 }
 
+void PutLogEvent(const audit::LogEvent& e, Sink& sink) {
+  bool first = true;
+  sink.Put('{');
+  if (!e.kind().empty()) PutStringField(",\"kind\":\"", e.kind(), &first, sink);
+  if (e.files_size() > 0) {
+    PutKey(",\"files\":[", &first, sink);
+    for (int i = 0; i < e.files_size(); ++i) {
+      if (i > 0) sink.Put(',');
+      sink.Put('"');
+      PutEscaped(e.files(i), sink);
+      sink.Put('"');
+    }
+    sink.Put(']');
+  }
+  if (e.first_seq() != 0) PutUint64Field(",\"first_seq\":\"", e.first_seq(), &first, sink);
+  if (!e.first_prev().empty()) {
+    PutStringField(",\"first_prev\":\"", e.first_prev(), &first, sink);
+  }
+  if (e.cut_bytes() != 0) PutUint64Field(",\"cut_bytes\":\"", e.cut_bytes(), &first, sink);
+  if (!e.detail().empty()) PutStringField(",\"detail\":\"", e.detail(), &first, sink);
+  sink.Put('}');
+}
+
 // The output size when nothing needs escaping, give or take the numbers.
 size_t EstimateSize(const audit::AuditRecord& r) {
   size_t n = 256 + r.request_id().size() + r.direction().size() + r.profile().size() +
              r.action().size() + r.rule().size() + r.policy_version().size() +
-             r.input_sha256().size() + r.text().size() + r.fold_version().size();
+             r.input_sha256().size() + r.text().size() + r.fold_version().size() +
+             r.cut_reason().size();
+  if (r.has_log_event()) {
+    const audit::LogEvent& e = r.log_event();
+    n += 128 + e.kind().size() + e.first_prev().size() + e.detail().size();
+    for (const std::string& f : e.files()) n += 4 + f.size();
+  }
   for (const audit::AuditHit& h : r.hits()) n += 96 + h.entry_id().size() + h.category().size();
   for (const audit::AuditPack& p : r.packs()) {
     n += 40 + p.name().size() + p.version().size() + p.sha256().size();
@@ -478,6 +507,16 @@ bool AppendAuditRecordJson(const audit::AuditRecord& record, std::string* out) {
   if (record.has_text()) PutStringField(",\"text\":\"", record.text(), &first, sink);
   if (!record.fold_version().empty()) {
     PutStringField(",\"fold_version\":\"", record.fold_version(), &first, sink);
+  }
+  if (!record.cut_reason().empty()) {
+    PutStringField(",\"cut_reason\":\"", record.cut_reason(), &first, sink);
+  }
+  if (record.hits_not_kept() != 0) {
+    PutUint64Field(",\"hits_not_kept\":\"", record.hits_not_kept(), &first, sink);
+  }
+  if (record.has_log_event()) {
+    PutKey(",\"log_event\":", &first, sink);
+    PutLogEvent(record.log_event(), sink);
   }
   sink.Put('}');
   sink.Flush();

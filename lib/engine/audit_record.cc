@@ -1,5 +1,6 @@
 #include "lib/engine/audit_record.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "lib/base/utf8.h"
@@ -43,9 +44,35 @@ void BuildAuditRecord(const EngineState& state, const CheckRequest& request, con
   record->set_input_length(input_length);
   record->set_input_sha256(input_sha256);
   record->set_invalid_utf8(d.invalid_utf8);
+  record->set_cut_reason(d.cut_reason);
+  record->set_hits_not_kept(d.hits_not_kept);
   if (state.options.audit_include_text && text != nullptr) {
     record->set_text(d.invalid_utf8 ? SanitizeUtf8(*text) : std::string(*text));
   }
+}
+
+absl::Status ReportAudit(EngineState& state, const audit::AuditRecord& record) {
+  const EngineOptions& options = state.options;
+  if (options.audit_hook) {
+    // The hook is the caller's code: whatever it throws stays here.
+    try {
+      options.audit_hook(record);
+    } catch (...) {
+      state.audit_hook_failures.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  if (!options.fail_closed_audit_hook) return absl::OkStatus();
+  absl::Status status;
+  try {
+    status = options.fail_closed_audit_hook(record);
+  } catch (...) {
+    status = absl::UnavailableError("the fail-closed audit hook threw");
+  }
+  if (status.ok()) return status;
+  state.audit_hook_failures.fetch_add(1, std::memory_order_relaxed);
+  return absl::Status(status.code(),
+                      absl::StrCat("audit (fail closed): the decision was not recorded: ",
+                                   status.message()));
 }
 
 }  // namespace menshen::internal

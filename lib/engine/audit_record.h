@@ -18,6 +18,11 @@ void BuildAuditRecord(const EngineState& state, const CheckRequest& request, con
                       uint64_t input_length, const std::string& input_sha256,
                       const std::string_view* text, audit::AuditRecord* record);
 
+// Hands `record` to the engine's audit hooks: audit_hook first (whatever it
+// throws is swallowed and counted), then fail_closed_audit_hook, whose error
+// (an exception counts as one) is returned, so the caller fails closed.
+absl::Status ReportAudit(EngineState& state, const audit::AuditRecord& record);
+
 }  // namespace menshen::internal
 
 #endif  // MENSHEN_LIB_ENGINE_AUDIT_RECORD_H_

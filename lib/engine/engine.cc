@@ -50,15 +50,43 @@ void EngineState::Release(std::unique_ptr<ScanState> state) {
 EngineState::EngineState() = default;
 EngineState::~EngineState() = default;
 
-absl::StatusOr<const StreamDatabases*> EngineState::GetStreamDatabases() const {
-  std::call_once(stream_once_, [this] {
-    absl::StatusOr<std::unique_ptr<StreamDatabases>> dbs = StreamDatabases::Build(loaded);
-    if (dbs.ok()) {
-      stream_dbs_ = *std::move(dbs);
-    } else {
-      stream_status_ = dbs.status();
+void EngineState::BuildStreamDatabases() {
+  const CompiledPolicy& policy = options.policy->compiled();
+  for (const LoadedPack* p : loaded) {
+    for (const pack::Entry& e : p->compiled.entries()) {
+      StreamEntryFacts& facts = stream_entries.emplace_back();
+      facts.index = static_cast<uint32_t>(stream_entries.size() - 1);
+      facts.category = static_cast<int16_t>(policy.CategoryIndex(e.category()));
+      facts.severity = static_cast<int8_t>(e.severity());
+      const bool regex = e.kind() == pack::REGEX;
+      facts.bits = (regex ? StreamEntryFacts::kRegex : 0) |
+                   ((e.flags() & pack::ALLOW) != 0 ? StreamEntryFacts::kAllow : 0) |
+                   ((e.flags() & pack::PART) != 0 ? StreamEntryFacts::kPart : 0) |
+                   ((e.flags() & (pack::WORD | pack::EXACT)) != 0 ||
+                            e.validator() != pack::VALIDATOR_NONE
+                        ? StreamEntryFacts::kCheck
+                        : 0);
+      stream_entry_ids.push_back(e.id());
+      Hit& h = stream_hits.emplace_back();
+      h.entry_id = e.id();
+      h.pack = p->compiled.manifest().name();
+      h.category = e.category();
+      h.term = e.term();
+      h.severity = e.severity();
+      h.regex = regex;
     }
-  });
+  }
+  absl::StatusOr<std::unique_ptr<StreamDatabases>> dbs =
+      StreamDatabases::Build(loaded, stream_entries);
+  if (dbs.ok()) {
+    stream_dbs_ = *std::move(dbs);
+    stream_status_ = absl::OkStatus();
+  } else {
+    stream_status_ = dbs.status();
+  }
+}
+
+absl::StatusOr<const StreamDatabases*> EngineState::GetStreamDatabases() const {
   if (!stream_status_.ok()) return stream_status_;
   return stream_dbs_.get();
 }
@@ -149,6 +177,9 @@ absl::StatusOr<std::shared_ptr<const Engine>> Engine::Create(
   absl::StatusOr<internal::HsScratchPtr> scratch = internal::AllocateScratch(state->loaded);
   if (!scratch.ok()) return scratch.status();
   state->prototype = *std::move(scratch);
+  // Streams are built here, so that the thread creating (or reloading) an
+  // engine pays for them and a request never waits for a compile.
+  state->BuildStreamDatabases();
   return std::make_shared<const Engine>(std::move(state));
 }
 
@@ -229,20 +260,17 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
     decision->rule_parts.clear();
     if (!scan->parts.empty()) internal::EvaluateRules(*state_, text, scan.get(), decision);
     decision->invalid_utf8 = scan->folded.invalid_sequences;
+    decision->hits_not_kept = 0;
+    decision->cut_reason.clear();
     status = policy.Decide(text, request.direction, request.profile, request.locale, decision);
   }
   if (status.ok()) {
     decision->engine = shared_from_this();
-    if (options.audit_hook) {
+    if (options.audit_hook || options.fail_closed_audit_hook) {
       internal::BuildAuditRecord(*state_, request, *decision, text.size(),
                                  internal::DigestToHex(internal::Sha256Of(text)), &text,
                                  &scan->audit_record);
-      // The hook is the caller's code: whatever it throws stays here.
-      try {
-        options.audit_hook(scan->audit_record);
-      } catch (...) {
-        state_->audit_hook_failures.fetch_add(1, std::memory_order_relaxed);
-      }
+      status = internal::ReportAudit(*state_, scan->audit_record);
     }
   }
   state_->Release(std::move(scan));

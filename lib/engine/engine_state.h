@@ -49,18 +49,26 @@ class EngineState {
   absl::StatusOr<std::unique_ptr<ScanState>> Acquire();
   void Release(std::unique_ptr<ScanState> state);
 
-  // The streaming databases, built on the first call (streams are optional,
-  // and a server that never streams should not pay for them). The error of a
-  // failed build is returned every time.
+  // Builds the streaming databases, on the thread that creates the engine
+  // (a reload, never a request). A failure (a regex of unbounded width) is
+  // kept and returned by every GetStreamDatabases(): block checks still work.
+  void BuildStreamDatabases();
   absl::StatusOr<const StreamDatabases*> GetStreamDatabases() const;
+  // Per entry of every pack, in order (StreamEntryFacts::index): the facts
+  // its candidates carry, the entry ids (hits tie on them), and the Hit a
+  // confirmed match of it becomes when a decision lists it (offsets and
+  // foldings to fill in).
+  std::vector<StreamEntryFacts> stream_entries;
+  std::vector<std::string_view> stream_entry_ids;
+  std::vector<Hit> stream_hits;
   // A stream's state from the pool (reset), or a new one.
   std::unique_ptr<StreamState> AcquireStream() const;
   void ReleaseStream(std::unique_ptr<StreamState> state) const;
 
  private:
-  mutable std::once_flag stream_once_;
-  mutable absl::Status stream_status_;                    // set once, under stream_once_
-  mutable std::unique_ptr<StreamDatabases> stream_dbs_;  // set once, under stream_once_
+  // Set by BuildStreamDatabases before the engine is shared; immutable after.
+  absl::Status stream_status_ = absl::FailedPreconditionError("streams are not built");
+  std::unique_ptr<StreamDatabases> stream_dbs_;
   mutable std::mutex stream_mu_;
   mutable std::vector<std::unique_ptr<StreamState>> stream_pool_;  // guarded by stream_mu_
 

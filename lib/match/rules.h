@@ -76,6 +76,9 @@ class RuleIndex {
   size_t rule_count() const { return rules_.size(); }
   size_t part_count() const { return part_count_; }
   size_t set_count() const { return set_parts_begin_.empty() ? 0 : set_parts_begin_.size() - 1; }
+  // Entry `entry` of pack `pack` numbered over all packs, pack by pack (the
+  // numbering of StreamEntryFacts::index).
+  uint32_t DenseId(uint32_t pack, uint32_t entry) const { return pack_base_[pack] + entry; }
 
  private:
   friend class RuleEvaluator;
@@ -103,7 +106,6 @@ class RuleIndex {
     uint32_t rule;
     uint32_t step;
   };
-  uint32_t DenseId(uint32_t pack, uint32_t entry) const { return pack_base_[pack] + entry; }
   int32_t PartOf(uint32_t pack, uint32_t entry) const {
     return pack < pack_base_.size() ? part_of_[DenseId(pack, entry)] : -1;
   }

@@ -68,14 +68,20 @@ int OnMatch(unsigned id, unsigned long long from, unsigned long long to, unsigne
   const StreamDatabases::Pattern& p = (*c->patterns)[id];
   const uint64_t start = c->literal ? to - p.length : from;
   if (to <= start) return 0;
-  c->out->push_back(StreamCandidate{p.pack, p.entry, start, to});
+  c->out->push_back(StreamCandidate{p.pack, p.entry, start, to, p.facts});
   return 0;
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StreamDatabases>> StreamDatabases::Build(
-    absl::Span<const LoadedPack* const> packs) {
+    absl::Span<const LoadedPack* const> packs, absl::Span<const StreamEntryFacts> facts) {
+  size_t entries = 0;
+  for (const LoadedPack* p : packs) entries += static_cast<size_t>(p->compiled.entries_size());
+  if (facts.size() != entries) {
+    return absl::InternalError("stream databases: one StreamEntryFacts per entry is needed");
+  }
+  size_t flat = 0;
   auto dbs = std::make_unique<StreamDatabases>();
   std::vector<const char*> lit_patterns, re_patterns;
   std::vector<size_t> lit_lengths, re_lengths;
@@ -83,11 +89,11 @@ absl::StatusOr<std::unique_ptr<StreamDatabases>> StreamDatabases::Build(
   for (size_t pi = 0; pi < packs.size(); ++pi) {
     const LoadedPack& p = *packs[pi];
     const auto& entries = p.compiled.entries();
-    for (int ei = 0; ei < entries.size(); ++ei) {
+    for (int ei = 0; ei < entries.size(); ++ei, ++flat) {
       const pack::Entry& e = entries[ei];
       if (e.kind() == pack::RULE) continue;  // rules are evaluated over their parts' hits
       const Pattern pattern{static_cast<uint32_t>(pi), static_cast<uint32_t>(ei),
-                            static_cast<uint32_t>(e.folded().size())};
+                            static_cast<uint32_t>(e.folded().size()), facts[flat]};
       if (e.kind() == pack::LITERAL) {
         if (e.folded().empty()) continue;
         lit_patterns.push_back(e.folded().c_str());
@@ -128,7 +134,17 @@ absl::StatusOr<std::unique_ptr<StreamDatabases>> StreamDatabases::Build(
   return dbs;
 }
 
+StreamDatabases::~StreamDatabases() {
+  for (std::atomic<hs_scratch_t*>& slot : slots_) hs_free_scratch(slot.load());
+}
+
 absl::StatusOr<HsScratchPtr> StreamDatabases::AcquireScratch() const {
+  for (std::atomic<hs_scratch_t*>& slot : slots_) {
+    if (slot.load(std::memory_order_relaxed) == nullptr) continue;
+    if (hs_scratch_t* s = slot.exchange(nullptr, std::memory_order_acquire)) {
+      return HsScratchPtr(s);
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!scratch_pool_.empty()) {
@@ -147,6 +163,15 @@ absl::StatusOr<HsScratchPtr> StreamDatabases::AcquireScratch() const {
 
 void StreamDatabases::ReleaseScratch(HsScratchPtr scratch) const {
   if (scratch == nullptr) return;
+  for (std::atomic<hs_scratch_t*>& slot : slots_) {
+    hs_scratch_t* expected = nullptr;
+    if (slot.load(std::memory_order_relaxed) == nullptr &&
+        slot.compare_exchange_strong(expected, scratch.get(), std::memory_order_release,
+                                     std::memory_order_relaxed)) {
+      scratch.release();
+      return;
+    }
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (scratch_pool_.size() < 256) scratch_pool_.push_back(std::move(scratch));
 }

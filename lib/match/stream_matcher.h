@@ -4,6 +4,7 @@
 #ifndef MENSHEN_LIB_MATCH_STREAM_MATCHER_H_
 #define MENSHEN_LIB_MATCH_STREAM_MATCHER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -21,12 +22,30 @@
 
 namespace menshen::internal {
 
+// What a stream needs to know of a candidate's entry to resolve and tally
+// it, carried by the candidate itself: a large pack's entries are spread over
+// memory, and a dense stream has a candidate every few bytes. The owner of the
+// databases (the engine) fills them, one per entry of every pack.
+struct StreamEntryFacts {
+  enum : uint8_t {
+    kRegex = 1,
+    kAllow = 2,
+    kCheck = 4,  // `word`, `exact` or a validator: AcceptCandidate decides
+    kPart = 8,   // a rule's part (lib/match/rules.h): not a hit by itself
+  };
+  uint32_t index = 0;     // the entry over all packs: the owner's own numbering
+  int16_t category = -1;  // the owner's category index, -1 unknown
+  int8_t severity = 0;
+  uint8_t bits = 0;
+};
+
 // A candidate in absolute folded-byte offsets of a stream.
 struct StreamCandidate {
   uint32_t pack;
   uint32_t entry;
   uint64_t start;
   uint64_t end;
+  StreamEntryFacts facts;
 };
 
 // The streaming databases of an engine's packs. Built once per engine (on
@@ -36,9 +55,10 @@ class StreamDatabases {
  public:
   // Compiles the entries of `packs`. Every pattern must have a bounded width
   // (a stream holds back that much text): an unbounded regex is an error
-  // naming its pack, file and line.
+  // naming its pack, file and line. `facts` has one element per entry of
+  // every pack, in order (pack by pack), copied into their candidates.
   static absl::StatusOr<std::unique_ptr<StreamDatabases>> Build(
-      absl::Span<const LoadedPack* const> packs);
+      absl::Span<const LoadedPack* const> packs, absl::Span<const StreamEntryFacts> facts);
 
   // The longest match any pattern can make, in folded bytes.
   size_t max_width() const { return max_width_; }
@@ -54,6 +74,7 @@ class StreamDatabases {
     uint32_t pack;
     uint32_t entry;
     uint32_t length;  // folded length, for literals (their start is end - length)
+    StreamEntryFacts facts;
   };
 
  private:
@@ -65,8 +86,15 @@ class StreamDatabases {
   size_t max_width_ = 0;
   size_t stream_state_bytes_ = 0;
   HsScratchPtr prototype_;
+  // Scratch is taken and given back once per chunk of every stream: the
+  // first kScratchSlots spare ones sit in lock-free slots, more in the pool.
+  static constexpr size_t kScratchSlots = 16;
+  mutable std::atomic<hs_scratch_t*> slots_[kScratchSlots] = {};
   mutable std::mutex mu_;
   mutable std::vector<HsScratchPtr> scratch_pool_;  // guarded by mu_
+
+ public:
+  ~StreamDatabases();
 };
 
 // The Hyperscan streams of one guard stream. Owned by one thread at a time.

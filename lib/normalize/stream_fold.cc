@@ -156,6 +156,31 @@ void StreamFolder::Feed(std::string_view chunk, uint64_t base, FoldedText* windo
       i = k;
       continue;
     }
+    // Han characters that fold to themselves (most of Chinese text): their
+    // bytes go to the window as they are, with the noise rule of Emit().
+    // Leads E4..E9 with two continuation bytes are U+4000..U+9FFF, always
+    // valid and never cut by this chunk.
+    if (in[i] - 0xE4u < 6u && i + 2 < n && (in[i + 1] & 0xC0) == 0x80 &&
+        (in[i + 2] & 0xC0) == 0x80) {
+      const char32_t c = (static_cast<char32_t>(in[i] & 0x0F) << 12) |
+                         (static_cast<char32_t>(in[i + 1] & 0x3F) << 6) | (in[i + 2] & 0x3F);
+      const uint32_t en = ft::Lookup(c);
+      if (ft::ModeOf(en) == ft::kModeIdentity && ft::ClassOf(en) == ft::kClassHan) {
+        if (pending_ - 1 < static_cast<uint64_t>(kMaxNoiseRun)) {
+          prov_text_.clear();
+          prov_begin_.clear();
+          prov_end_.clear();
+        } else {
+          FlushProvisional(base, window);
+        }
+        AppendFinal(std::string_view(chunk.data() + i, 3), consumed_, consumed_ + 3, base,
+                    window);
+        pending_ = 0;
+        consumed_ += 3;
+        i += 3;
+        continue;
+      }
+    }
     char32_t c;
     bool valid = true;
     size_t len = 1;

@@ -94,9 +94,16 @@ absl::StatusOr<std::shared_ptr<const Pack>> LoadEmbedded(std::string_view name) 
 
 absl::StatusOr<std::shared_ptr<const Pack>> Pack::Starter() { return LoadEmbedded("starter"); }
 
+absl::StatusOr<std::shared_ptr<const Pack>> Pack::Embedded(std::string_view name) {
+  return LoadEmbedded(name);
+}
+
+std::vector<std::string> Pack::EmbeddedPackNames() { return internal::EmbeddedPackNames(); }
+
 const std::vector<std::string>& Pack::DefaultPackNames() {
   static const auto* const kNames = new std::vector<std::string>{
-      "starter", "pii-zh", "secrets", "prompt-injection", "abuse-zh", "abuse-en"};
+      "risk-a1", "risk-a2", "risk-a3",          "risk-a4",  "risk-a5",
+      "pii-zh",  "secrets", "prompt-injection", "abuse-zh", "abuse-en"};
   return *kNames;
 }
 

@@ -1,5 +1,6 @@
 #include "lib/pack/source.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <vector>
@@ -62,6 +63,21 @@ absl::StatusOr<PackSource> ReadPackSourceDir(const std::string& dir) {
     source.files[path] = *std::move(content);
   }
   return source;
+}
+
+std::vector<std::string> EmbeddedPackNames() {
+  std::vector<std::string> names;
+  const std::string suffix = "/" + std::string(kManifestFile);
+  for (const EmbeddedFile& f : EmbeddedFiles()) {
+    const std::string path(f.path);
+    if (path.size() > suffix.size() &&
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        path.find('/') == path.size() - suffix.size()) {
+      names.push_back(path.substr(0, path.size() - suffix.size()));
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 absl::StatusOr<PackSource> EmbeddedPackSource(std::string_view name) {

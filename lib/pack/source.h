@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -31,6 +32,8 @@ absl::StatusOr<PackSource> ReadPackSourceDir(const std::string& dir);
 
 // The sources of a pack compiled into the library ("starter").
 absl::StatusOr<PackSource> EmbeddedPackSource(std::string_view name);
+// The names of the packs compiled into the library (folders with a manifest), sorted.
+std::vector<std::string> EmbeddedPackNames();
 
 }  // namespace menshen::internal
 

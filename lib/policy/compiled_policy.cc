@@ -35,6 +35,11 @@ constexpr std::string_view kLocaleNames[kLocales] = {"zh-CN", "en"};
 
 constexpr std::string_view kCategoryPlaceholder = "{category}";
 
+// What {category} reads in the refusal of a stream cut by a limit, which no
+// one category decided.
+constexpr std::string_view kLimitCategoryName[kLocales] = {"未能完成检查的内容",
+                                                           "content that could not be checked"};
+
 // Only for a hit whose category the policy's taxonomy lacks when the policy
 // has no "*" template (validation guarantees templates for known categories).
 constexpr std::string_view kLastResortRefusal[kLocales] = {
@@ -259,8 +264,8 @@ struct RuleState {
   bool Matches(int category) const {
     return all_categories || (category >= 0 && matches[static_cast<size_t>(category)] != 0);
   }
-  bool Counts(const Hit& hit) const {
-    return hits == policy::ANY_HIT || (hits == policy::RULE_HITS) == hit.rule;
+  bool Counts(bool rule_hit) const {
+    return hits == policy::ANY_HIT || (hits == policy::RULE_HITS) == rule_hit;
   }
 };
 
@@ -270,6 +275,18 @@ struct ProfileState {
   Action default_action = Action::kFlag;
   std::string default_id;  // "<profile>/default"
   std::string no_hits_id;  // "<profile>/no-hits"
+  std::string stream_limit_id;  // "<profile>/stream-limit"
+  // For streams, which rules a hit counts for, as a bit mask over the rules
+  // (profiles of at most 64 rules): by RuleMaskIndex. Empty: test each rule.
+  std::vector<uint64_t> rule_masks;
+  // The rules that count term hits and those that count rule hits.
+  uint64_t term_rules = 0;
+  uint64_t rule_rules = 0;
+  size_t n_categories = 0;
+  size_t RuleMaskIndex(Direction direction, int category, int severity) const {
+    return ((direction == Direction::kOutput ? n_categories + 1 : 0) +
+            static_cast<size_t>(category + 1)) * 5 + static_cast<size_t>(severity);
+  }
 };
 
 // Whether `earlier` fires whenever `later` does (so `later` never decides).
@@ -307,6 +324,9 @@ struct CompiledPolicy::State {
   std::vector<ProfileState> profiles;
   size_t default_profile = 0;
   LabelPosition label_position = LabelPosition::kNone;
+  Action stream_limit_action = Action::kBlock;
+  // The refusal of a stream cut by a limit: the "*" template, by locale.
+  std::string limit_refusals[kLocales];
 
   int FindCategory(std::string_view code) const {
     if (code.size() <= kMaxPackedCode) {
@@ -511,6 +531,7 @@ absl::StatusOr<std::unique_ptr<CompiledPolicy>> CompiledPolicy::Compile(std::str
     prof.name = pp.name();
     prof.default_id = absl::StrCat(pp.name(), "/default");
     prof.no_hits_id = absl::StrCat(pp.name(), "/no-hits");
+    prof.stream_limit_id = absl::StrCat(pp.name(), "/stream-limit");
     if (!policy::Action_IsValid(pp.default_action())) {
       return error(Or(LineOf(ptree, Field(profile_d, "default_action")), pline), "profile '",
                    pp.name(), "' has an unknown default_action ",
@@ -528,7 +549,7 @@ absl::StatusOr<std::unique_ptr<CompiledPolicy>> CompiledPolicy::Compile(std::str
       if (pr.name().empty()) {
         return error(rline, "a rule of profile '", pp.name(), "' has no name");
       }
-      if (pr.name() == "default" || pr.name() == "no-hits") {
+      if (pr.name() == "default" || pr.name() == "no-hits" || pr.name() == "stream-limit") {
         return error(field_line("name"), "rule name '", pr.name(),
                      "' is reserved: decisions name '", pp.name(), "/", pr.name(),
                      "' when no rule fires");
@@ -610,6 +631,30 @@ absl::StatusOr<std::unique_ptr<CompiledPolicy>> CompiledPolicy::Compile(std::str
       }
       prof.rules.push_back(std::move(r));
     }
+    if (prof.rules.size() <= 64) {
+      prof.n_categories = static_cast<size_t>(n_categories);
+      prof.rule_masks.assign(2 * (prof.n_categories + 1) * 5, 0);
+      for (size_t ri = 0; ri < prof.rules.size(); ++ri) {
+        if (prof.rules[ri].Counts(false)) prof.term_rules |= uint64_t{1} << ri;
+        if (prof.rules[ri].Counts(true)) prof.rule_rules |= uint64_t{1} << ri;
+      }
+      for (Direction d : {Direction::kInput, Direction::kOutput}) {
+        const policy::Direction dir = d == Direction::kInput ? policy::INPUT : policy::OUTPUT;
+        for (int c = -1; c < n_categories; ++c) {
+          for (int severity = 0; severity <= 4; ++severity) {
+            uint64_t mask = 0;
+            for (size_t ri = 0; ri < prof.rules.size(); ++ri) {
+              const RuleState& rule = prof.rules[ri];
+              if ((rule.direction == policy::ANY_DIRECTION || rule.direction == dir) &&
+                  severity >= rule.min_severity && rule.Matches(c)) {
+                mask |= uint64_t{1} << ri;
+              }
+            }
+            prof.rule_masks[prof.RuleMaskIndex(d, c, severity)] = mask;
+          }
+        }
+      }
+    }
     if (NeedsRefusal(prof.default_action)) {
       RuleState every;  // the default decides on any hit
       int c, l;
@@ -633,6 +678,26 @@ absl::StatusOr<std::unique_ptr<CompiledPolicy>> CompiledPolicy::Compile(std::str
                  p.default_profile(), "' names no profile of this policy");
   }
   s.default_profile = static_cast<size_t>(default_profile - s.profiles.data());
+
+  // A stream that cannot go on fails closed.
+  switch (p.stream_limit_action()) {
+    case policy::ACTION_UNSPECIFIED:
+    case policy::BLOCK:
+      s.stream_limit_action = Action::kBlock;
+      break;
+    case policy::REFUSE:
+      s.stream_limit_action = Action::kRefuse;
+      break;
+    default:
+      return error(Or(LineOf(&root, Field(policy_d, "stream_limit_action")), 1),
+                   "stream_limit_action must be REFUSE or BLOCK: a stream cut by a limit has not "
+                   "been checked to its end, so it fails closed");
+  }
+  for (int l = 0; l < kLocales; ++l) {
+    const int t = s.ResolveTemplate(-1, l);
+    Render(t >= 0 ? std::string_view(p.refusal(t).text()) : kLastResortRefusal[l],
+           kLimitCategoryName[l], &s.limit_refusals[l]);
+  }
 
   // Every category's refusal, rendered once.
   for (int l = 0; l < kLocales; ++l) {
@@ -691,7 +756,7 @@ absl::Status CompiledPolicy::Decide(std::string_view text, Direction direction,
     int64_t score = 0;
     size_t best = 0;
     for (size_t i = 0; i < hits.size(); ++i) {
-      if (hits[i].severity < r.min_severity || !r.Matches(category[i]) || !r.Counts(hits[i])) {
+      if (hits[i].severity < r.min_severity || !r.Matches(category[i]) || !r.Counts(hits[i].rule)) {
         continue;
       }
       if (count == 0 || better(i, best)) best = i;
@@ -726,6 +791,139 @@ absl::Status CompiledPolicy::Decide(std::string_view text, Direction direction,
     }
   }
   return absl::OkStatus();
+}
+
+
+bool HitTally::Best::BeatenBy(const TallyHit& h) const {
+  if (!set) return true;
+  if (h.severity != hit.severity) return h.severity > hit.severity;
+  if (h.start != hit.start) return h.start < hit.start;
+  if (h.end != hit.end) return h.end < hit.end;
+  return *h.entry_id < *hit.entry_id;
+}
+
+absl::Status CompiledPolicy::StartTally(Direction direction, std::string_view profile,
+                                        HitTally* tally) const {
+  const State& s = *state_;
+  const ProfileState* prof =
+      profile.empty() ? &s.profiles[s.default_profile] : s.FindProfile(profile);
+  if (prof == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the policy has no profile '", AV(profile), "'"));
+  }
+  tally->profile_ = prof;
+  tally->direction_ = direction;
+  tally->rules_.assign(prof->rules.size(), HitTally::RuleCount());
+  tally->best_ = HitTally::Best();
+  tally->hits_ = 0;
+  return absl::OkStatus();
+}
+
+int CompiledPolicy::CategoryIndex(std::string_view code) const {
+  return state_->FindCategory(code);
+}
+
+void CompiledPolicy::AddToTally(const TallyHit& hit, HitTally* tally) const {
+  const auto* prof = static_cast<const ProfileState*>(tally->profile_);
+  const policy::Direction dir =
+      tally->direction_ == Direction::kInput ? policy::INPUT : policy::OUTPUT;
+  ++tally->hits_;
+  auto take = [&hit](HitTally::Best* best) {
+    if (best->BeatenBy(hit)) {
+      best->set = true;
+      best->hit = hit;
+    }
+  };
+  take(&tally->best_);
+  auto count = [&](size_t r) {
+    HitTally::RuleCount& c = tally->rules_[r];
+    ++c.hits;
+    c.score += hit.severity;
+    take(&c.best);
+  };
+  if (!prof->rule_masks.empty() && hit.severity >= 0 && hit.severity <= 4 &&
+      hit.category < static_cast<int>(prof->n_categories)) {
+    for (uint64_t mask = prof->rule_masks[prof->RuleMaskIndex(tally->direction_, hit.category,
+                                                              hit.severity)] &
+                         (hit.rule ? prof->rule_rules : prof->term_rules);
+         mask != 0; mask &= mask - 1) {
+      count(static_cast<size_t>(__builtin_ctzll(mask)));
+    }
+    return;
+  }
+  for (size_t r = 0; r < prof->rules.size(); ++r) {
+    const RuleState& rule = prof->rules[r];
+    if (rule.direction != policy::ANY_DIRECTION && rule.direction != dir) continue;
+    if (hit.severity < rule.min_severity || !rule.Matches(hit.category)) continue;
+    if (!rule.Counts(hit.rule)) continue;
+    count(r);
+  }
+}
+
+void CompiledPolicy::DecideTally(const HitTally& tally, std::string_view locale,
+                                 Decision* decision) const {
+  const State& s = *state_;
+  const auto* prof = static_cast<const ProfileState*>(tally.profile_);
+  // A stream decides after every chunk that confirms a hit: strings that
+  // already hold their value are left alone.
+  auto set = [](std::string* field, const std::string& value) {
+    if (*field != value) field->assign(value);
+  };
+  set(&decision->profile, prof->name);
+  decision->policy_version = s.proto.version();
+  if (tally.direction_ == Direction::kOutput && s.label_position != LabelPosition::kNone) {
+    set(&decision->label, s.proto.label().text());
+    decision->label_position = s.label_position;
+  } else {
+    decision->label.clear();
+    decision->label_position = LabelPosition::kNone;
+  }
+  if (tally.hits_ == 0) {
+    decision->refusal.clear();
+    decision->action = Action::kAllow;
+    set(&decision->rule, prof->no_hits_id);
+    return;
+  }
+  const TallyHit* deciding = &tally.best_.hit;
+  const RuleState* fired = nullptr;
+  for (size_t r = 0; r < prof->rules.size(); ++r) {
+    const HitTally::RuleCount& count = tally.rules_[r];
+    if (count.hits > 0 && count.hits >= prof->rules[r].min_hits &&
+        count.score >= prof->rules[r].min_score) {
+      fired = &prof->rules[r];
+      deciding = &count.best.hit;
+      break;
+    }
+  }
+  if (fired != nullptr) {
+    decision->action = fired->action;
+    set(&decision->rule, fired->id);
+  } else {
+    decision->action = prof->default_action;
+    set(&decision->rule, prof->default_id);
+  }
+  if (!NeedsRefusal(decision->action)) {
+    decision->refusal.clear();
+  } else {
+    const int l = RequestedLocale(locale);
+    if (deciding->category >= 0) {
+      set(&decision->refusal, s.refusals[l][deciding->category]);
+    } else {
+      const int t = s.ResolveTemplate(-1, l);
+      Render(t >= 0 ? std::string_view(s.proto.refusal(t).text()) : kLastResortRefusal[l],
+             deciding->category_code, &decision->refusal);
+    }
+  }
+}
+
+void CompiledPolicy::DecideStreamLimit(const HitTally& tally, std::string_view locale,
+                                       Decision* decision) const {
+  DecideTally(tally, locale, decision);
+  const State& s = *state_;
+  const auto* prof = static_cast<const ProfileState*>(tally.profile_);
+  decision->action = s.stream_limit_action;
+  decision->rule.assign(prof->stream_limit_id);
+  decision->refusal.assign(s.limit_refusals[RequestedLocale(locale)]);
 }
 
 }  // namespace menshen::internal

@@ -2,9 +2,11 @@
 #ifndef MENSHEN_LIB_POLICY_COMPILED_POLICY_H_
 #define MENSHEN_LIB_POLICY_COMPILED_POLICY_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -29,6 +31,52 @@ void CountScripts(std::string_view text, ScriptCounts* counts);
 // "zh-CN" when there are more Han characters than Latin letters, else "en".
 std::string_view DominantLocale(const ScriptCounts& counts);
 
+class CompiledPolicy;
+
+// What the policy needs of one hit to tally it.
+struct TallyHit {
+  int severity = 0;
+  int category = -1;  // CompiledPolicy::CategoryIndex of the hit's category
+  size_t start = 0;
+  size_t end = 0;
+  // Read only when two hits tie on severity, start and end (a stream's
+  // table of ids is large; most hits never need theirs).
+  const std::string_view* entry_id = nullptr;
+  // The category code; needed only when `category` is -1 (a code the
+  // policy's taxonomy lacks), for the refusal.
+  std::string_view category_code;
+  bool rule = false;  // the hit of a rule (Hit::rule), for `hits: RULE_HITS`
+};
+
+// A decision kept up to date hit by hit, for streams: each confirmed hit is
+// added once (in any order), and CompiledPolicy::DecideTally() then decides
+// exactly as Decide() would over every hit added so far, in time independent
+// of how many there are. Owned by one stream; reused (Start keeps its memory).
+class HitTally {
+ public:
+  size_t hits() const { return hits_; }
+
+ private:
+  friend class CompiledPolicy;
+  // Orders hits as Decide() chooses the one that names the refusal: the most
+  // severe, then the earliest (start, end, entry id, as hits are sorted).
+  struct Best {
+    bool set = false;
+    TallyHit hit;
+    bool BeatenBy(const TallyHit& h) const;
+  };
+  struct RuleCount {
+    int64_t hits = 0;
+    int64_t score = 0;
+    Best best;
+  };
+  const void* profile_ = nullptr;  // the ProfileState
+  Direction direction_ = Direction::kInput;
+  std::vector<RuleCount> rules_;   // by rule of the profile
+  Best best_;                      // among all hits
+  size_t hits_ = 0;
+};
+
 class CompiledPolicy {
  public:
   // Parses and validates a policy text proto against `taxonomy`. Errors are
@@ -37,9 +85,10 @@ class CompiledPolicy {
   // offending field, or of its rule, profile or template. They cover: syntax
   // and unknown fields; an empty version; a default_profile that is unset or
   // names no profile; a missing or duplicate profile or rule name (and the
-  // reserved rule names "default" and "no-hits"); a rule with no action;
-  // min_severity outside 0..4; negative min_score or min_hits; an unknown
-  // hits kind; unknown
+  // reserved rule names "default", "no-hits" and "stream-limit"); a rule with
+  // no action; a stream_limit_action other than REFUSE or BLOCK;
+  // min_severity outside 0..4; negative min_score or min_hits; an
+  // unknown hits kind; unknown
   // category codes, "*" in a rule, "A1.3.*"; a rule that an earlier rule of
   // its profile always pre-empts (unreachable); REFUSE/BLOCK rules (or
   // defaults) with no refusal template for some category they can fire on, in
@@ -78,6 +127,22 @@ class CompiledPolicy {
   // are more than 32 hits. Thread-safe: the policy is immutable.
   absl::Status Decide(std::string_view text, Direction direction, std::string_view profile,
                       std::string_view locale, Decision* decision) const;
+
+  // Streams decide incrementally: StartTally once, AddToTally per confirmed
+  // hit (O(rules of the profile)), DecideTally whenever the decision is
+  // needed (O(rules)). DecideTally sets what Decide() sets but `masked`
+  // (left alone) and `hits` (the caller's), with `locale` as Decide's (a
+  // stream passes its own or the dominant script's; empty means zh-CN).
+  absl::Status StartTally(Direction direction, std::string_view profile, HitTally* tally) const;
+  void AddToTally(const TallyHit& hit, HitTally* tally) const;
+  // A category code's index in the policy's taxonomy, -1 when unknown.
+  int CategoryIndex(std::string_view code) const;
+  void DecideTally(const HitTally& tally, std::string_view locale, Decision* decision) const;
+  // The decision of a stream that cannot go on (a size or hold-back limit):
+  // the policy's stream_limit_action (REFUSE or BLOCK, default BLOCK), rule
+  // "<profile>/stream-limit", the "*" refusal template of `locale`.
+  void DecideStreamLimit(const HitTally& tally, std::string_view locale,
+                         Decision* decision) const;
 
   ~CompiledPolicy();
 

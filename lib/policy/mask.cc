@@ -19,18 +19,20 @@ size_t CharacterStart(std::string_view text, size_t i, size_t floor) {
   return i;
 }
 
-}  // namespace
+// A rule's hit is never masked: its parts are ordinary words.
+bool Unmasked(const Hit& hit) { return hit.rule; }
+bool Unmasked(const MaskSpan&) { return false; }
 
-void MaskSpans(std::string_view text, const std::vector<Hit>& hits, const policy::Masking& style,
-               std::string* masked) {
+template <typename Spans>
+void MaskAll(std::string_view text, const Spans& hits, const policy::Masking& style,
+             std::string* masked) {
   const bool placeholder = style.style() == policy::Masking::PLACEHOLDER;
   std::string_view mask = placeholder ? style.placeholder() : style.character();
   if (mask.empty()) mask = placeholder ? kDefaultMaskPlaceholder : kDefaultMaskCharacter;
-  masked->clear();
-  masked->reserve(text.size());
+  masked->reserve(masked->size() + text.size());
   size_t pos = 0;  // everything before pos is written
   for (size_t i = 0; i < hits.size();) {
-    if (hits[i].rule) {  // a rule's hit is never masked (its parts are ordinary words)
+    if (Unmasked(hits[i])) {
       ++i;
       continue;
     }
@@ -38,7 +40,7 @@ void MaskSpans(std::string_view text, const std::vector<Hit>& hits, const policy
     size_t end = hits[i].end;
     // Hits are sorted by start: a running end merges overlapping and touching spans.
     for (++i; i < hits.size() && hits[i].start <= end; ++i) {
-      if (!hits[i].rule) end = std::max(end, hits[i].end);
+      if (!Unmasked(hits[i])) end = std::max(end, hits[i].end);
     }
     end = std::min(end, text.size());
     if (start >= end) continue;
@@ -57,6 +59,25 @@ void MaskSpans(std::string_view text, const std::vector<Hit>& hits, const policy
     }
   }
   masked->append(text.data() + pos, text.size() - pos);
+}
+
+}  // namespace
+
+void MaskSpans(std::string_view text, const std::vector<Hit>& hits, const policy::Masking& style,
+               std::string* masked) {
+  masked->clear();
+  MaskAll(text, hits, style, masked);
+}
+
+void MaskSpans(std::string_view text, const std::vector<MaskSpan>& spans,
+               const policy::Masking& style, std::string* masked) {
+  masked->clear();
+  MaskAll(text, spans, style, masked);
+}
+
+void AppendMasked(std::string_view text, const std::vector<MaskSpan>& spans,
+                  const policy::Masking& style, std::string* out) {
+  MaskAll(text, spans, style, out);
 }
 
 }  // namespace menshen::internal

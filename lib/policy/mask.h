@@ -26,6 +26,18 @@ inline constexpr std::string_view kDefaultMaskPlaceholder = "[已屏蔽]";
 void MaskSpans(std::string_view text, const std::vector<Hit>& hits, const policy::Masking& style,
                std::string* masked);
 
+// The same over bare spans (a stream masks what it releases without making
+// whole hits).
+struct MaskSpan {
+  size_t start;
+  size_t end;
+};
+void MaskSpans(std::string_view text, const std::vector<MaskSpan>& spans,
+               const policy::Masking& style, std::string* masked);
+// Appends the masked text to `out` instead of replacing it.
+void AppendMasked(std::string_view text, const std::vector<MaskSpan>& spans,
+                  const policy::Masking& style, std::string* out);
+
 }  // namespace menshen::internal
 
 #endif  // MENSHEN_LIB_POLICY_MASK_H_

@@ -1,7 +1,7 @@
 // The state of one stream: the incremental pipeline (fold → Hyperscan stream
-// → resolution → release) and everything it holds back. See
+// → resolution → decision → release) and everything it holds back. See
 // include/menshen/stream.h for the guarantees and docs/streaming.md for how
-// the hold-back is bounded.
+// the hold-back and the cost per chunk are bounded.
 #ifndef MENSHEN_LIB_STREAM_STREAM_STATE_H_
 #define MENSHEN_LIB_STREAM_STREAM_STATE_H_
 
@@ -19,6 +19,7 @@
 #include "lib/normalize/normalizer.h"
 #include "lib/normalize/stream_fold.h"
 #include "lib/policy/compiled_policy.h"
+#include "lib/policy/mask.h"
 #include "menshen/decision.h"
 #include "menshen/engine.h"
 
@@ -38,6 +39,10 @@ inline constexpr uint64_t kStreamContextBytes = 8;
 inline size_t StreamHoldbackBound(size_t max_width) {
   return (2 * max_width + kStreamContextBytes) * 12 + kMaxNoiseRun * 4 + 3;
 }
+
+// Why a stream stopped early without a rule deciding (Decision::cut_reason).
+inline constexpr std::string_view kCutInputLimit = "max_input_bytes";
+inline constexpr std::string_view kCutHoldbackLimit = "max_stream_holdback_bytes";
 
 class StreamState {
  public:
@@ -64,41 +69,81 @@ class StreamState {
   size_t memory_bytes() const;
 
  private:
-  struct Pending {
-    StreamCandidate c;
-    bool checked = false;   // AcceptCandidate has run (and accepted it, unless...)
-    bool rejected = false;  // ...its validator rejected it: kept only to be counted
+  // Checked candidates of one entry that block mode would merge into one
+  // span: a regex's overlapping matches become their union; a literal's
+  // repeated span is one. Offsets: [start, end) in folded bytes, and the
+  // original bytes they map to (kept here, so the window need not keep a
+  // long merged match).
+  struct Group {
+    StreamEntryFacts facts;
+    uint64_t start, end;
+    uint64_t original_start, original_end;
+    bool allow;
+    // Rule parts only: the entry, the span in folded code points, and the
+    // foldings it needed (with EngineOptions::explain), taken while the
+    // window holds it.
+    uint32_t pack, entry;
+    uint32_t foldings;
+    uint64_t cp_start, cp_end;
   };
 
-  const pack::Entry& EntryOf(const StreamCandidate& c) const;
-  bool IsAllow(const StreamCandidate& c) const;
-  bool IsPart(const StreamCandidate& c) const;
-  // The folded code points before absolute folded offset `folded` (inside
-  // the window).
-  uint64_t CodePointAt(uint64_t folded);
-  // Feeds the part occurrences Resolve settled to the rules (at the end of
-  // the text, finishes them) and adds the rules that fired to the hits;
-  // returns the smaller of `first_new` and their starts.
-  uint64_t AddRuleHits(uint64_t first_new);
-  // Folds and scans `chunk` (empty at the end), collecting candidates.
+  const pack::Entry& EntryOf(uint32_t pack, uint32_t entry) const;
+  static bool IsAllow(const StreamCandidate& c) {
+    return (c.facts.bits & StreamEntryFacts::kAllow) != 0;
+  }
+  // Folds and scans `chunk` (empty at the end), queueing the candidates.
   absl::Status Advance(std::string_view chunk, bool at_end);
-  // Turns the candidates no later input can change into hits; returns the
-  // smallest start of the hits it added (UINT64_MAX for none).
+  // Checks the candidates whose context is folded, groups them, and hands
+  // the groups no later input can change to IntakeHit (or counts them, when
+  // a validator rejected them). Returns the smallest start of the hits it
+  // confirmed (kNoHit for none). Cost: the candidates of this chunk and the
+  // groups still open, never the hits before.
   uint64_t Resolve();
-  // Re-decides on the hits so far; cuts the stream on REFUSE or BLOCK.
-  absl::Status Decide(uint64_t first_new_hit);
+  void AddToGroups(const StreamCandidate& c);
+  void CountRejections(uint64_t settled);
+  // The single step from a confirmed hit to the decision: the policy's tally
+  // (the action over every hit so far, at O(rules) per hit), the hits the
+  // decision lists (at most max_stream_hits; the rest counted), and the hits
+  // release still has to mask. Rules evaluated over hits hook in here.
+  void IntakeHit(const StreamEntryFacts& facts, uint64_t start, uint64_t end);
+  // `rule`: the hit of a rule, whose parts are rules_.parts()[...].
+  void KeepHit(const StreamEntryFacts& facts, uint64_t start, uint64_t end,
+               const RuleHit* rule = nullptr);
+  // The folded code points before absolute folded offset `folded` (inside
+  // the window, at a code point boundary).
+  uint64_t CodePointAt(uint64_t folded);
+  // Feeds the part occurrences one Resolve settled to the rules (at the end
+  // of the text, finishes them) and takes in the rules that fired: tallied
+  // and listed, never masked. Returns the smaller of `first_new` and their
+  // starts.
+  uint64_t IntakeRuleHits(uint64_t first_new);
+  // The decision on every hit so far; cuts the stream on REFUSE or BLOCK
+  // confirmed by a hit starting at `first_new_hit`.
+  void Decide(uint64_t first_new_hit);
+  // Ends a stream that cannot go on (`reason`: kCutInputLimit or
+  // kCutHoldbackLimit) with the policy's fail-closed decision, audits it,
+  // and returns `error` (or the audit's error).
+  absl::Status CutForLimit(std::string_view reason, absl::Status error);
+  std::string_view Locale() const;
   // Appends the masked text before `until` (moved back to the start of any
   // hit span it would split) to `released`.
   void Release(uint64_t until, std::string* released);
-  // Frees held text and folded window that nothing needs any more.
-  void Compact();
-  void Audit();
+  // The original offset before which nothing can be in a future hit.
+  uint64_t SafeOffset() const;
+  // Frees held text and folded window that nothing needs any more, and gives
+  // back the memory a large chunk made a buffer grow to.
+  void Compact(size_t chunk_bytes);
+  void ShrinkBuffers();
+  // Reports the decision to the audit hooks (once); the fail-closed hook's
+  // error, if any.
+  absl::Status Audit();
   uint64_t MoveOutOfSpans(uint64_t offset) const;
   uint64_t OriginalOffsetOfFolded(uint64_t folded) const;
 
   std::shared_ptr<const Engine> engine_;
   EngineState* engine_state_ = nullptr;
   const StreamDatabases* dbs_ = nullptr;
+  const CompiledPolicy* policy_ = nullptr;
   Direction direction_ = Direction::kInput;
   std::string profile_;
   std::string locale_;
@@ -114,34 +159,46 @@ class StreamState {
   // held_.
   FoldedText window_;
   uint64_t window_base_ = 0;
-  std::vector<Pending> pending_;
-  // Scratch for Resolve: candidates of one entry that merge, as block mode
-  // merges them, and which pending candidates are done.
-  struct Group {
-    StreamCandidate span;
-    size_t first, last;  // pending_ indexes [first, last)
-    bool allow;
-  };
-  std::vector<Group> groups_;
-  std::vector<uint8_t> drop_;
-  // The last candidate a validator rejected, per entry: overlapping
-  // rejections of one entry count once, as in block mode.
+
+  // Candidates waiting for their context to be folded, in arrival order.
+  std::vector<StreamCandidate> unchecked_;
+  // Open groups: literals in order of end from literal_head_ on (a FIFO),
+  // regexes unordered (few: one per regex entry matching near the end).
+  std::vector<Group> literal_groups_;
+  size_t literal_head_ = 0;
+  std::vector<Group> regex_groups_;
+  size_t open_allow_ = 0;  // allow groups among the open ones
+  // Candidates a validator rejected, counted once they settle (overlapping
+  // rejections of one entry count once, as in block mode), and the last one
+  // counted per entry.
+  std::vector<StreamCandidate> rejected_;
   std::vector<StreamCandidate> last_rejected_;
-  std::vector<StreamCandidate> fresh_;  // scratch: candidates of one scan
-  // Rules (lib/match/rules.h): the evaluator, the part occurrences one
-  // Resolve settled, and code point offsets of the folded text.
+  std::vector<StreamCandidate> fresh_;   // scratch: rejections settling now
+  std::vector<Group> settling_;          // scratch: groups settled by one Resolve
+
+  // Rules (lib/match/rules.h): the evaluation of this stream, the part
+  // occurrences one Resolve settled, and code point offsets of the window.
   bool has_rules_ = false;
   RuleEvaluator rules_;
   std::vector<PartHit> new_parts_;
-  uint64_t window_cp_base_ = 0;  // folded code points before window_base_
-  uint64_t cp_cache_offset_ = 0;  // CodePointAt's last answer, to count on from
+  uint64_t window_cp_base_ = 0;   // folded code points before window_base_
+  uint64_t cp_cache_offset_ = 0;  // CodePointAt's last question and answer
   uint64_t cp_cache_count_ = 0;
+
+  // Spans of confirmed hits that release still has to mask, from live_head_
+  // on, in order of start: those that end by released_ are done.
+  struct Span {
+    uint64_t start, end;
+  };
+  std::vector<Span> live_;
+  size_t live_head_ = 0;
+  HitTally tally_;
+  int kept_min_severity_ = 0;  // the least severity among decision_.hits when full
+
   uint64_t released_ = 0;
-  // decision_.hits[0, done_hits_) end by released_; later ones start at or
-  // after the earliest of them that does not.
-  size_t done_hits_ = 0;
   bool placeholder_ = false;  // the policy masks a span with one placeholder
   uint64_t max_unreleased_ = 0;
+  uint32_t feeds_ = 0;  // counts feeds, to look for oversized buffers now and then
 
   Decision decision_;
   Sha256 input_sha_;
@@ -153,8 +210,7 @@ class StreamState {
   bool audited_ = false;
   uint64_t cut_offset_ = 0;
 
-  std::vector<Hit> mask_hits_;  // scratch for Release
-  std::string masked_;          // scratch for Release
+  std::vector<MaskSpan> mask_spans_;  // scratch for Release
   audit::AuditRecord record_;
 };
 

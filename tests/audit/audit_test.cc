@@ -197,9 +197,10 @@ TEST(AuditChainTest, DeletedLineIsCaught) {
   EXPECT_EQ(r.lines, 9u);
 }
 
-TEST(AuditChainTest, DeletedLastLineIsNotDetectable) {
-  // The chain proves order and integrity of what is there; a missing tail
-  // looks like a log that ended earlier (the sink's counters tell otherwise).
+TEST(AuditChainTest, DeletedLastLineIsCaughtByTheCheckpoint) {
+  // The chain alone proves order and integrity of what is there: a missing
+  // tail looks like a log that ended earlier. The checkpoint the sink keeps
+  // beside the log names its last line.
   TempDir dir;
   const std::string log = dir / "audit.jsonl";
   WriteLog(log, 5);
@@ -207,6 +208,13 @@ TEST(AuditChainTest, DeletedLastLineIsNotDetectable) {
   lines.pop_back();
   WriteLines(log, lines);
   EXPECT_TRUE(Verify({log}).ok);
+  AuditVerifyOptions options;
+  options.checkpoint = log + ".checkpoint";
+  absl::StatusOr<AuditVerifyResult> r = VerifyAuditLog({log}, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->ok);
+  EXPECT_THAT(r->first_error, HasSubstr("cut tail"));
+  EXPECT_THAT(r->first_error, HasSubstr("names seq 5 but the log ends at seq 4"));
 }
 
 TEST(AuditChainTest, SwappedLinesAreCaught) {
@@ -374,7 +382,7 @@ TEST(AuditSinkTest, ReopeningATruncatedLogFails) {
   absl::StatusOr<std::unique_ptr<JsonlAuditSink>> sink = JsonlAuditSink::Open(SinkOptions(log));
   ASSERT_FALSE(sink.ok());
   EXPECT_THAT(std::string(sink.status().message()), HasSubstr("truncated"));
-  EXPECT_THAT(std::string(sink.status().message()), HasSubstr("menshen audit verify"));
+  EXPECT_THAT(std::string(sink.status().message()), HasSubstr("menshen audit repair"));
   EXPECT_EQ(ReadAll(log), content);  // untouched
 
   // An edited last line is not continued either.
@@ -704,10 +712,25 @@ TEST(AuditCliTest, VerifyReportsTheChainOrTheFirstBrokenLine) {
 
   CliRun r = RunVerify(dir, all);
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, absl::StrCat("ok: 60 lines in ", files->size(), " files, chain intact\n"));
+  EXPECT_EQ(r.out, absl::StrCat("ok: 60 lines in ", files->size(),
+                                " files, chain intact, checkpoint (seq 60) matches\n"));
   r = RunVerify(dir, "--rotated " + log);
   EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, absl::StrCat("ok: 60 lines in ", files->size(),
+                                " files, chain intact, checkpoint (seq 60) matches\n"));
+  r = RunVerify(dir, "--no-checkpoint " + all);
   EXPECT_EQ(r.out, absl::StrCat("ok: 60 lines in ", files->size(), " files, chain intact\n"));
+
+  // A cut tail: the chain alone still verifies, the checkpoint does not.
+  const std::string current = ReadAll(log);
+  std::vector<std::string> tail = Lines(log);
+  tail.pop_back();
+  WriteLines(log, tail);
+  r = RunVerify(dir, "--rotated " + log);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.err, HasSubstr("cut tail: the checkpoint names seq 60 but the log ends at seq 59"));
+  EXPECT_EQ(RunVerify(dir, "--no-checkpoint --rotated " + log).status, 0);
+  WriteFile(log, current);
 
   std::vector<std::string> lines = Lines((*files)[1]);
   lines.erase(lines.begin() + 1);
@@ -725,6 +748,264 @@ TEST(AuditCliTest, VerifyReportsTheChainOrTheFirstBrokenLine) {
   EXPECT_THAT(r.err, HasSubstr("usage"));
   r = RunVerify(dir, "--bogus " + log);
   EXPECT_EQ(r.status, 2);
+}
+
+}  // namespace
+}  // namespace menshen
+
+namespace menshen {
+namespace {
+
+// ---- Issue 18: durability, checkpoint, repair, retention, fail closed ----
+
+JsonlAuditSink::Options Durable(const std::string& path,
+                                JsonlAuditSink::Durability durability =
+                                    JsonlAuditSink::Durability::kSynced) {
+  JsonlAuditSink::Options o = SinkOptions(path);
+  o.durability = durability;
+  return o;
+}
+
+absl::StatusOr<AuditVerifyResult> VerifyWhole(const std::string& log) {
+  absl::StatusOr<std::vector<std::string>> files = AuditLogFiles(log);
+  if (!files.ok()) return files.status();
+  AuditVerifyOptions options;
+  options.checkpoint = log + ".checkpoint";
+  options.whole_log = true;
+  return VerifyAuditLog(*files, options);
+}
+
+TEST(AuditDurabilityTest, WrittenAndSyncedRecordsAreInTheFileWhenAppendReturns) {
+  TempDir dir;
+  for (auto durability :
+       {JsonlAuditSink::Durability::kWritten, JsonlAuditSink::Durability::kSynced}) {
+    const std::string log = dir / (durability == JsonlAuditSink::Durability::kSynced
+                                       ? "synced.jsonl"
+                                       : "written.jsonl");
+    std::unique_ptr<JsonlAuditSink> sink = OpenSink(Durable(log, durability));
+    ASSERT_NE(sink, nullptr);
+    for (int i = 1; i <= 20; ++i) {
+      ASSERT_TRUE(sink->Append(MakeRecord(absl::StrCat("r", i))).ok());
+      // No Flush: the line is there as soon as the call returns.
+      ASSERT_EQ(Lines(log).size(), static_cast<size_t>(i));
+    }
+    EXPECT_EQ(sink->counters().syncs > 0, durability == JsonlAuditSink::Durability::kSynced);
+    ASSERT_TRUE(sink->Close().ok());
+    absl::StatusOr<AuditVerifyResult> r = VerifyWhole(log);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_TRUE(r->ok) << r->first_error;
+    EXPECT_TRUE(r->checkpoint_matched);
+    EXPECT_EQ(r->checkpoint_seq, 20u);
+  }
+}
+
+// Synced writers on several threads share their fdatasync calls.
+TEST(AuditDurabilityTest, ConcurrentSyncedWritersShareSyncs) {
+  TempDir dir;
+  const std::string log = dir / "audit.jsonl";
+  std::unique_ptr<JsonlAuditSink> sink = OpenSink(Durable(log));
+  ASSERT_NE(sink, nullptr);
+  constexpr int kThreads = 4, kPerThread = 150;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (!sink->Append(MakeRecord(absl::StrCat("t", t, "-", i))).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const JsonlAuditSink::Counters c = sink->counters();
+  std::printf("[          ] %d synced records, %llu fdatasync calls\n", kThreads * kPerThread,
+              static_cast<unsigned long long>(c.syncs));
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(c.written, static_cast<uint64_t>(kThreads * kPerThread));
+  EXPECT_LE(c.syncs, c.written);
+  ASSERT_TRUE(sink->Close().ok());
+  absl::StatusOr<AuditVerifyResult> r = VerifyWhole(log);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok) << r->first_error;
+}
+
+TEST(AuditDurabilityTest, SyncWritesTheCheckpoint) {
+  TempDir dir;
+  const std::string log = dir / "audit.jsonl";
+  JsonlAuditSink::Options o = SinkOptions(log);
+  o.checkpoint_interval = absl::Hours(1);  // only Sync() and Close() write it
+  std::unique_ptr<JsonlAuditSink> sink = OpenSink(o);
+  ASSERT_NE(sink, nullptr);
+  for (int i = 0; i < 7; ++i) sink->Write(MakeRecord("r"));
+  ASSERT_TRUE(sink->Sync().ok());
+  EXPECT_THAT(ReadAll(log + ".checkpoint"), StartsWith("{\"seq\":7,\"hash\":\""));
+  EXPECT_GE(sink->counters().syncs, 1u);
+  sink->Write(MakeRecord("r"));
+  ASSERT_TRUE(sink->Close().ok());
+  EXPECT_THAT(ReadAll(log + ".checkpoint"), StartsWith("{\"seq\":8,\"hash\":\""));
+}
+
+TEST(AuditCheckpointTest, CutTailIsReportedAndNotContinued) {
+  TempDir dir;
+  const std::string log = dir / "audit.jsonl";
+  WriteLog(log, 10);
+  std::vector<std::string> lines = Lines(log);
+  lines.resize(7);
+  WriteLines(log, lines);
+  absl::StatusOr<AuditVerifyResult> r = VerifyWhole(log);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->ok);
+  EXPECT_THAT(r->first_error, HasSubstr("cut tail"));
+  EXPECT_THAT(r->first_error, HasSubstr("3 line(s) are missing"));
+  // A sink does not paper over it with a new checkpoint.
+  absl::StatusOr<std::unique_ptr<JsonlAuditSink>> sink = JsonlAuditSink::Open(SinkOptions(log));
+  ASSERT_FALSE(sink.ok());
+  EXPECT_THAT(std::string(sink.status().message()), HasSubstr("checkpoint names seq 10"));
+  EXPECT_THAT(std::string(sink.status().message()), HasSubstr("menshen audit repair"));
+  // Repair records the loss; the log then verifies and continues.
+  absl::StatusOr<AuditRepairResult> repaired = RepairAuditLog(log);
+  ASSERT_TRUE(repaired.ok()) << repaired.status();
+  EXPECT_TRUE(repaired->repaired);
+  EXPECT_EQ(repaired->missing_lines, 3u);
+  EXPECT_EQ(repaired->event_seq, 8u);
+  EXPECT_THAT(Lines(log).back(), HasSubstr("\"log_event\":{\"kind\":\"repair\""));
+  r = VerifyWhole(log);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok) << r->first_error;
+  EXPECT_EQ(r->repairs, 1u);
+  WriteLog(log, 2, "after-");
+  r = VerifyWhole(log);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok) << r->first_error;
+  EXPECT_EQ(r->last_seq, 10u);
+}
+
+TEST(AuditRepairTest, TornLastLineIsCutAndRecorded) {
+  TempDir dir;
+  const std::string log = dir / "audit.jsonl";
+  WriteLog(log, 12);
+  const std::string whole = ReadAll(log);
+  WriteFile(log, whole + whole.substr(0, 57));  // a crash mid-line
+  EXPECT_FALSE(JsonlAuditSink::Open(SinkOptions(log)).ok());
+  absl::StatusOr<AuditRepairResult> repaired = RepairAuditLog(log);
+  ASSERT_TRUE(repaired.ok()) << repaired.status();
+  EXPECT_TRUE(repaired->repaired);
+  EXPECT_EQ(repaired->cut_bytes, 57u);
+  EXPECT_EQ(repaired->missing_lines, 0u);
+  EXPECT_EQ(repaired->event_seq, 13u);
+  EXPECT_THAT(repaired->summary, HasSubstr("torn last line of 57 bytes"));
+  const std::vector<std::string> lines = Lines(log);
+  ASSERT_EQ(lines.size(), 13u);
+  EXPECT_THAT(lines.back(), HasSubstr("\"cut_bytes\":\"57\""));
+  absl::StatusOr<AuditVerifyResult> r = VerifyWhole(log);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok) << r->first_error;
+  // Nothing left to repair; the sink continues the chain.
+  repaired = RepairAuditLog(log);
+  ASSERT_TRUE(repaired.ok());
+  EXPECT_FALSE(repaired->repaired);
+  WriteLog(log, 3);
+  r = VerifyWhole(log);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok) << r->first_error;
+  EXPECT_EQ(r->last_seq, 16u);
+}
+
+TEST(AuditRepairTest, EditsAreNotRepaired) {
+  TempDir dir;
+  const std::string log = dir / "audit.jsonl";
+  WriteLog(log, 4);
+  std::vector<std::string> lines = Lines(log);
+  lines[3][lines[3].find("REFUSE")] = 'X';
+  WriteLines(log, lines);
+  absl::StatusOr<AuditRepairResult> repaired = RepairAuditLog(log);
+  ASSERT_FALSE(repaired.ok());
+  EXPECT_THAT(std::string(repaired.status().message()), HasSubstr("audit verify"));
+  // Nor while a sink writes.
+  WriteLog(dir / "b.jsonl", 2);
+  std::unique_ptr<JsonlAuditSink> sink = OpenSink(SinkOptions(dir / "b.jsonl"));
+  ASSERT_NE(sink, nullptr);
+  repaired = RepairAuditLog(dir / "b.jsonl");
+  ASSERT_FALSE(repaired.ok());
+  EXPECT_THAT(std::string(repaired.status().message()), HasSubstr("sink is writing"));
+}
+
+void SetAge(const std::string& path, int days) {
+  const std::filesystem::file_time_type t =
+      std::filesystem::file_time_type::clock::now() - std::chrono::hours(24 * days);
+  std::filesystem::last_write_time(path, t);
+}
+
+TEST(AuditRetentionTest, OldRotatedFilesAreRemovedAndRecorded) {
+  TempDir dir;
+  const std::string log = dir / "audit.jsonl";
+  WriteLog(log, 60, "req-", 4096);
+  absl::StatusOr<std::vector<std::string>> files = AuditLogFiles(log);
+  ASSERT_TRUE(files.ok());
+  ASSERT_GE(files->size(), 4u);
+  const size_t old = 2;
+  for (size_t i = 0; i < files->size() - 1; ++i) SetAge((*files)[i], i < old ? 200 : 10);
+  JsonlAuditSink::Options o = SinkOptions(log);
+  o.retention = absl::Hours(24 * 180);
+  o.max_file_bytes = 4096;
+  std::unique_ptr<JsonlAuditSink> sink = OpenSink(o);
+  ASSERT_NE(sink, nullptr);
+  sink->Write(MakeRecord("after"));
+  ASSERT_TRUE(sink->Close().ok());
+  EXPECT_EQ(sink->counters().removed_files, old);
+  for (size_t i = 0; i < files->size() - 1; ++i) {
+    EXPECT_EQ(std::filesystem::exists((*files)[i]), i >= old) << (*files)[i];
+  }
+  absl::StatusOr<AuditVerifyResult> r = VerifyWhole(log);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok) << r->first_error;
+  EXPECT_EQ(r->retention_events, 1u);
+  EXPECT_GT(r->first_seq, 1u);
+  // A file removed by hand is not covered by the record.
+  absl::StatusOr<std::vector<std::string>> left = AuditLogFiles(log);
+  ASSERT_TRUE(left.ok());
+  std::filesystem::remove((*left)[0]);
+  r = VerifyWhole(log);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->ok);
+  EXPECT_THAT(r->first_error, HasSubstr("removed without a record"));
+}
+
+TEST(AuditRetentionTest, FilesRotateByAge) {
+  TempDir dir;
+  const std::string log = dir / "audit.jsonl";
+  JsonlAuditSink::Options o = SinkOptions(log);
+  o.max_file_age = absl::Nanoseconds(1);  // every line finds its file too old
+  std::unique_ptr<JsonlAuditSink> sink = OpenSink(o);
+  ASSERT_NE(sink, nullptr);
+  for (int i = 0; i < 4; ++i) {
+    sink->Write(MakeRecord("r"));
+    ASSERT_TRUE(sink->Flush().ok());
+  }
+  ASSERT_TRUE(sink->Close().ok());
+  EXPECT_EQ(sink->counters().rotations, 3u);
+  absl::StatusOr<AuditVerifyResult> r = VerifyWhole(log);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok) << r->first_error;
+  EXPECT_EQ(r->lines, 4u);
+}
+
+TEST(AuditFailClosedTest, AppendReportsRecordsThatDidNotMakeIt) {
+  if (::access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no writable /dev/full";
+  std::unique_ptr<JsonlAuditSink> written =
+      OpenSink(Durable("/dev/full", JsonlAuditSink::Durability::kWritten));
+  ASSERT_NE(written, nullptr);
+  absl::Status s = written->Append(MakeRecord("lost"));
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_FALSE(written->FailClosedHook()(MakeRecord("lost")).ok());
+  EXPECT_FALSE(written->Close().ok());  // the error is reported there too
+  // Queued: a failure shows from the next record on.
+  std::unique_ptr<JsonlAuditSink> queued = OpenSink(SinkOptions("/dev/full"));
+  ASSERT_NE(queued, nullptr);
+  EXPECT_TRUE(queued->Append(MakeRecord("q")).ok());
+  EXPECT_FALSE(queued->Flush().ok());
+  EXPECT_EQ(queued->Append(MakeRecord("q")).code(), absl::StatusCode::kDataLoss);
+  queued->Close().IgnoreError();
+  EXPECT_EQ(queued->Append(MakeRecord("q")).code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

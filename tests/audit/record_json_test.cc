@@ -469,6 +469,17 @@ class RandomRecords {
     if (Chance(40)) r.set_invalid_utf8(Uint64());
     if (Chance(50)) r.set_text(Chance(10) ? std::string() : String(Chance(10) ? 400 : 40));
     if (Chance(50)) r.set_fold_version(String());
+    if (Chance(30)) r.set_cut_reason(String());
+    if (Chance(30)) r.set_hits_not_kept(Uint64());
+    if (Chance(20)) {
+      audit::LogEvent* e = r.mutable_log_event();
+      if (Chance(70)) e->set_kind(String());
+      for (int i = static_cast<int>(rng_() % 4); i > 0; --i) e->add_files(String());
+      if (Chance(50)) e->set_first_seq(Uint64());
+      if (Chance(50)) e->set_first_prev(String());
+      if (Chance(50)) e->set_cut_bytes(Uint64());
+      if (Chance(50)) e->set_detail(String());
+    }
     return r;
   }
 

@@ -22,6 +22,8 @@ int main(void) {
   FIELD(menshen_engine_options, audit_fn);
   FIELD(menshen_engine_options, audit_user);
   FIELD(menshen_engine_options, audit_include_text);
+  FIELD(menshen_engine_options, max_stream_hits);
+  FIELD(menshen_engine_options, audit_fail_closed);
 
   SIZE(menshen_check_options);
   FIELD(menshen_check_options, struct_size);
@@ -55,6 +57,9 @@ int main(void) {
   FIELD(menshen_decision, pack_count);
   FIELD(menshen_decision, invalid_utf8);
   FIELD(menshen_decision, snapshot_id);
+  FIELD(menshen_decision, cut_reason);
+  FIELD(menshen_decision, cut_reason_len);
+  FIELD(menshen_decision, hits_not_kept);
 
   SIZE(menshen_hit);
   FIELD(menshen_hit, struct_size);
@@ -114,6 +119,9 @@ int main(void) {
   FIELD(menshen_audit_info, text_len);
   FIELD(menshen_audit_info, hit_count);
   FIELD(menshen_audit_info, pack_count);
+  FIELD(menshen_audit_info, cut_reason);
+  FIELD(menshen_audit_info, cut_reason_len);
+  FIELD(menshen_audit_info, hits_not_kept);
 
   SIZE(menshen_status);
   VALUE(MENSHEN_OK);
@@ -128,6 +136,7 @@ int main(void) {
   VALUE(MENSHEN_ESTATE);
   VALUE(MENSHEN_EINTERNAL);
   VALUE(MENSHEN_EUSER);
+  VALUE(MENSHEN_EAUDIT);
   SIZE(menshen_direction);
   VALUE(MENSHEN_INPUT);
   VALUE(MENSHEN_OUTPUT);

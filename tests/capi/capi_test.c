@@ -4,6 +4,7 @@
  *
  * Usage: capi_test SOURCE_DIR TMP_DIR [STARTER.mspack] */
 #define _POSIX_C_SOURCE 200809L /* mkdir, for a fixture folder */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,7 +183,7 @@ static void test_check(menshen_engine *engine) {
   CHECK(span_equals(d.profile, d.profile_len, "default"));
   CHECK(d.refusal_len > 0);
   CHECK(d.hit_count == 2);
-  CHECK(d.pack_count == 6); /* the embedded default packs */
+  CHECK(d.pack_count == 10); /* the embedded default packs */
   CHECK(d.label_position == MENSHEN_LABEL_NONE && d.label_len == 0);
   CHECK(d.policy_version_len > 0 && d.fold_version_len > 0);
   CHECK(d.invalid_utf8 == 0);
@@ -191,13 +192,13 @@ static void test_check(menshen_engine *engine) {
   CHECK_STATUS(menshen_result_hit(result, 0, &hit), MENSHEN_OK);
   CHECK(hit.start == 0 && hit.end == 12 && hit.severity == 4 && !hit.regex);
   CHECK(span_equals(hit.category, hit.category_len, "A1.8"));
-  CHECK(span_equals(hit.pack, hit.pack_len, "starter"));
+  CHECK(span_equals(hit.pack, hit.pack_len, "risk-a1"));
   CHECK(span_equals(hit.term, hit.term_len, "\xe5\x87\xba\xe5\x94\xae\xe5\x86\xb0\xe6\xaf\x92"));
-  CHECK(hit.entry_id_len > 8 && memcmp(hit.entry_id, "starter:", 8) == 0);
+  CHECK(hit.entry_id_len > 8 && memcmp(hit.entry_id, "risk-a1:", 8) == 0);
   CHECK_STATUS(menshen_result_hit(result, 2, &hit), MENSHEN_EINVAL);
   CHECK(contains(menshen_last_error(), "out of range"));
   CHECK_STATUS(menshen_result_pack(result, 0, &pack), MENSHEN_OK);
-  CHECK(span_equals(pack.name, pack.name_len, "starter"));
+  CHECK(span_equals(pack.name, pack.name_len, "risk-a1"));
   CHECK(pack.version_len > 0 && pack.sha256_len == 64);
   CHECK_STATUS(menshen_result_pack(result, d.pack_count, &pack), MENSHEN_EINVAL);
 
@@ -311,7 +312,7 @@ static int on_audit(const menshen_audit_record *record, void *user) {
   log->action = info.action;
   log->hits = info.hit_count;
   log->has_text = info.has_text;
-  ok &= info.time_unix_ns > 0 && info.input_sha256_len == 64 && info.pack_count == 6;
+  ok &= info.time_unix_ns > 0 && info.input_sha256_len == 64 && info.pack_count == 10;
   ok &= info.policy_version_len > 0 && info.fold_version_len > 0 && info.rule_len > 0;
   ok &= info.profile_len > 0;
   if (info.request_id_len < sizeof log->request_id) {
@@ -325,7 +326,7 @@ static int on_audit(const menshen_audit_record *record, void *user) {
   }
   ok &= menshen_audit_record_hit(record, info.hit_count, &hit) == MENSHEN_EINVAL;
   ok &= menshen_audit_record_pack(record, 0, &pack) == MENSHEN_OK;
-  ok &= span_equals(pack.name, pack.name_len, "starter") && pack.sha256_len == 64;
+  ok &= span_equals(pack.name, pack.name_len, "risk-a1") && pack.sha256_len == 64;
   ok &= menshen_audit_record_pack(record, info.pack_count, &pack) == MENSHEN_EINVAL;
   ok &= menshen_audit_record_serialize(record, MENSHEN_FORMAT_JSON, &data, &len) == MENSHEN_OK;
   ok &= len > 10 && data[0] == '{' && data[len - 1] == '}' && data[len] == '\0';
@@ -625,7 +626,83 @@ static void test_stream_too_big(const char *starter) {
   CHECK_STATUS(menshen_stream_feed(stream, "67890", 5, NULL, NULL), MENSHEN_ETOOBIG);
   CHECK_STATUS(menshen_stream_get_state(stream, &state), MENSHEN_OK);
   CHECK(state.cut);
+  {
+    /* A cut for a limit fails closed, and says why (issue 18). */
+    menshen_result *result = NULL;
+    menshen_decision d = MENSHEN_DECISION_INIT;
+    CHECK_STATUS(menshen_result_create(&result), MENSHEN_OK);
+    CHECK_STATUS(menshen_stream_result(stream, result), MENSHEN_OK);
+    CHECK_STATUS(menshen_result_get(result, &d), MENSHEN_OK);
+    CHECK(d.action == MENSHEN_BLOCK);
+    CHECK(span_equals(d.rule, d.rule_len, "default/stream-limit"));
+    CHECK(span_equals(d.cut_reason, d.cut_reason_len, "max_input_bytes"));
+    CHECK(d.refusal_len > 0);
+    menshen_result_free(result);
+  }
   menshen_stream_close(stream);
+  menshen_engine_close(engine);
+}
+
+/* Structs of the first 0.1 layout (before issue 18 appended fields) are
+ * still accepted; the fields they lack are neither read nor written. */
+static void test_older_struct_sizes(void) {
+  menshen_engine *engine = NULL;
+  menshen_result *result = NULL;
+  menshen_engine_options options = MENSHEN_ENGINE_OPTIONS_INIT;
+  menshen_decision d = MENSHEN_DECISION_INIT;
+  options.struct_size = offsetof(menshen_engine_options, max_stream_hits);
+  options.audit_fail_closed = 1; /* beyond the old struct: must be ignored */
+  CHECK_STATUS(menshen_engine_open(&options, &engine), MENSHEN_OK);
+  CHECK_STATUS(menshen_result_create(&result), MENSHEN_OK);
+  CHECK_STATUS(menshen_check(engine, kRefused, strlen(kRefused), NULL, result), MENSHEN_OK);
+  d.struct_size = offsetof(menshen_decision, cut_reason);
+  d.cut_reason = "untouched";
+  CHECK_STATUS(menshen_result_get(result, &d), MENSHEN_OK);
+  CHECK(d.action == MENSHEN_REFUSE);
+  CHECK(strcmp(d.cut_reason, "untouched") == 0);
+  d.struct_size = offsetof(menshen_decision, cut_reason) + 8; /* neither layout */
+  CHECK_STATUS(menshen_result_get(result, &d), MENSHEN_EVERSION);
+  menshen_result_free(result);
+  menshen_engine_close(engine);
+}
+
+/* audit_fail_closed: a callback that cannot record turns the decision into
+ * MENSHEN_EAUDIT, with no decision to act on. */
+static int refuse_to_record(const menshen_audit_record *record, void *user) {
+  (void)record;
+  return *(int *)user;
+}
+
+static void test_audit_fail_closed(void) {
+  menshen_engine *engine = NULL;
+  menshen_result *result = NULL;
+  menshen_stream *stream = NULL;
+  menshen_engine_options options = MENSHEN_ENGINE_OPTIONS_INIT;
+  menshen_decision d = MENSHEN_DECISION_INIT;
+  menshen_check_options output = MENSHEN_CHECK_OPTIONS_INIT;
+  const char *released = NULL;
+  size_t released_len = 0;
+  int failing = 0;
+  options.audit_fn = refuse_to_record;
+  options.audit_user = &failing;
+  options.audit_fail_closed = 1;
+  CHECK_STATUS(menshen_engine_open(&options, &engine), MENSHEN_OK);
+  CHECK_STATUS(menshen_result_create(&result), MENSHEN_OK);
+  CHECK_STATUS(menshen_check(engine, kRefused, strlen(kRefused), NULL, result), MENSHEN_OK);
+  failing = 1;
+  CHECK_STATUS(menshen_check(engine, kRefused, strlen(kRefused), NULL, result), MENSHEN_EAUDIT);
+  CHECK(contains(menshen_result_error(result), "fail closed"));
+  CHECK_STATUS(menshen_result_get(result, &d), MENSHEN_ESTATE);
+  CHECK(strcmp(menshen_strerror(MENSHEN_EAUDIT),
+               "the decision's audit record was not taken (fail closed)") == 0);
+  output.direction = MENSHEN_OUTPUT;
+  CHECK_STATUS(menshen_stream_open(engine, &output, &stream), MENSHEN_OK);
+  CHECK_STATUS(menshen_stream_feed(stream, "hello there", 11, &released, &released_len),
+               MENSHEN_OK);
+  CHECK_STATUS(menshen_stream_finish(stream, &released, &released_len), MENSHEN_EAUDIT);
+  CHECK(released_len == 0); /* the rest is not released unaudited */
+  menshen_stream_close(stream);
+  menshen_result_free(result);
   menshen_engine_close(engine);
 }
 
@@ -651,6 +728,8 @@ int main(int argc, char **argv) {
   menshen_engine_close(engine);
   test_too_big(starter);
   test_stream_too_big(starter);
+  test_older_struct_sizes();
+  test_audit_fail_closed();
   test_audit(starter);
   test_reload(starter);
   if (argc == 4) {

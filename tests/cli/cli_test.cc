@@ -1,15 +1,26 @@
 // The menshen command-line tool as other tools use it: run the binary, read
 // its JSON lines and exit status.
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <set>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "menshen/audit.h"
+#include "menshen/pack.h"
 #include "tests/test_util.h"
 
 namespace menshen {
@@ -83,7 +94,7 @@ TEST(Cli, ScanHitFieldsAndByteOffsets) {
   EXPECT_EQ(hit.at("category").string_value(), "A1.8");
   EXPECT_EQ(hit.at("term").string_value(), "冰毒");
   EXPECT_GE(hit.at("severity").number_value(), 1);
-  EXPECT_THAT(hit.at("id").string_value(), ::testing::StartsWith("starter:"));
+  EXPECT_THAT(hit.at("id").string_value(), ::testing::StartsWith("risk-a1:"));
   EXPECT_EQ(s.fields().at("masked").string_value(), "价格：**");
   EXPECT_TRUE(s.fields().contains("refusal"));
 }
@@ -276,6 +287,227 @@ TEST(Cli, StreamModeMatchesBlockMode) {
   }
   EXPECT_EQ(RunCli(dir, "scan --stream 0", "x\n").status, 2);
   EXPECT_EQ(RunCli(dir, "scan --stream lots", "x\n").status, 2);
+}
+
+}  // namespace
+}  // namespace menshen
+
+namespace menshen {
+namespace {
+
+// Runs `menshen scan` with `args` on `input`, reads its stdout until it has
+// printed `kill_after` complete lines, kills it with SIGKILL and returns every
+// complete line it printed (including any it printed between the count and
+// the kill).
+std::vector<std::string> ScanAndKill(const std::vector<std::string>& args,
+                                     const std::string& input, size_t kill_after) {
+  int out[2];
+  EXPECT_EQ(::pipe(out), 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int in = ::open(input.c_str(), O_RDONLY);
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(in, 0);
+    ::dup2(out[1], 1);
+    ::dup2(null, 2);
+    ::close(out[0]);
+    std::vector<char*> argv;
+    std::vector<std::string> copy = args;
+    copy.insert(copy.begin(), MENSHEN_CLI);
+    for (std::string& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(MENSHEN_CLI, argv.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  std::string printed;
+  size_t lines = 0;
+  bool killed = false;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(out[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    printed.append(buf, static_cast<size_t>(n));
+    lines += static_cast<size_t>(std::count(buf, buf + n, '\n'));
+    if (!killed && lines >= kill_after) {
+      ::kill(pid, SIGKILL);
+      killed = true;
+    }
+  }
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(killed) << "the scan ended before " << kill_after << " lines";
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  std::vector<std::string> complete;
+  for (absl::string_view line : absl::StrSplit(printed, '\n')) {
+    if (!line.empty() && line.back() == '}') complete.emplace_back(line);
+  }
+  if (!printed.empty() && printed.back() != '\n') complete.pop_back();  // cut mid-line
+  return complete;
+}
+
+// Issue 18: kill -9 during `scan --audit-log` (durable by default) loses no
+// record of a decision it printed; the log is repaired if the kill tore a
+// line, and then verifies against its checkpoint.
+TEST(Cli, KillNineLosesNoRecordOfAPrintedDecision) {
+  TempDir dir;
+  std::string input;
+  for (int i = 0; i < 60000; ++i) {
+    input += i % 5 == 0 ? "出售冰毒，联系13912345678 " + std::to_string(i)
+                        : "hello number " + std::to_string(i) + "，今天天气很好";
+    input += "\n";
+  }
+  WriteFile(dir / "input.txt", input);
+  size_t printed_total = 0;
+  std::set<std::string> logged;
+  for (const char* durability : {"synced", "written"}) {
+    for (size_t kill_after : {1500u, 7000u}) {
+      // A log per run: ids restart at 1 in every run.
+      const std::string log =
+          dir / absl::StrCat("audit-", durability, "-", kill_after, ".jsonl");
+      std::vector<std::string> args = {"scan", "--audit-log", log, "--audit-rotate-mb", "1"};
+      if (std::string(durability) != "synced") {
+        args.push_back("--audit-durability");
+        args.push_back(durability);
+      }
+      args.push_back(dir / "input.txt");
+      const std::vector<std::string> printed = ScanAndKill(args, dir / "input.txt", kill_after);
+      ASSERT_GE(printed.size(), kill_after);
+      printed_total += printed.size();
+
+      // The log may end in a torn line: repair cuts it (and records that).
+      RunResult repaired = RunCli(dir, "audit repair " + log);
+      ASSERT_EQ(repaired.status, 0) << repaired.err;
+      RunResult verified = RunCli(dir, "audit verify --rotated " + log);
+      ASSERT_EQ(verified.status, 0) << verified.err;
+      EXPECT_THAT(verified.lines[0], HasSubstr("matches"));
+
+      // Every request id in the log.
+      absl::StatusOr<std::vector<std::string>> files = AuditLogFiles(log);
+      ASSERT_TRUE(files.ok());
+      logged.clear();
+      for (const std::string& f : *files) {
+        for (absl::string_view line : absl::StrSplit(ReadAll(f), '\n', absl::SkipEmpty())) {
+          const size_t at = line.find("\"request_id\":\"");
+          if (at == absl::string_view::npos) continue;  // the sink's own lines
+          const absl::string_view rest = line.substr(at + 14);
+          logged.emplace(rest.substr(0, rest.find('"')));
+        }
+      }
+      for (const std::string& line : printed) {
+        const google::protobuf::Struct s = Json(line);
+        ASSERT_TRUE(s.fields().contains("action")) << line;
+        const std::string id =
+            std::to_string(static_cast<int64_t>(s.fields().at("id").number_value()));
+        ASSERT_TRUE(logged.count(id)) << durability << ": decision " << id
+                                      << " was printed but has no audit record";
+      }
+    }
+  }
+  std::printf("[          ] %zu decisions printed over four killed runs, all in the log\n",
+              printed_total);
+}
+
+TEST(CliHelp, OverviewListsEveryCommandAndEachCommandHasHelp) {
+  TempDir dir;
+  RunResult overview = RunCli(dir, "--help");
+  ASSERT_EQ(overview.status, 0) << overview.err;
+  std::vector<std::string> names;
+  for (const std::string& line : overview.lines) {
+    // "  pack build     compile ..." lines name the commands.
+    if (line.size() > 17 && line.rfind("  ", 0) == 0 && line[2] != '-' && line[2] != ' ') {
+      names.push_back(std::string(absl::StripTrailingAsciiWhitespace(line.substr(2, 14))));
+    }
+  }
+  ASSERT_GE(names.size(), 6u) << absl::StrJoin(overview.lines, "\n");
+  for (const std::string& name : names) {
+    RunResult help = RunCli(dir, name + " --help");
+    EXPECT_EQ(help.status, 0) << name << ": " << help.err;
+    ASSERT_FALSE(help.lines.empty()) << name;
+    EXPECT_THAT(help.lines[0], HasSubstr("usage: menshen " + name)) << name;
+    EXPECT_THAT(absl::StrJoin(help.lines, "\n"), HasSubstr("Exit")) << name;
+    RunResult help_word = RunCli(dir, "help " + name);
+    EXPECT_EQ(help_word.lines, help.lines) << name;
+  }
+}
+
+TEST(CliHelp, MistakesAreUsageErrorsWithAHint) {
+  TempDir dir;
+  RunResult typo = RunCli(dir, "scna");
+  EXPECT_EQ(typo.status, 2);
+  EXPECT_THAT(typo.err, HasSubstr("did you mean 'scan'"));
+  RunResult sub = RunCli(dir, "pack buidl x");
+  EXPECT_EQ(sub.status, 2);
+  EXPECT_THAT(sub.err, HasSubstr("did you mean 'pack build'"));
+  RunResult group = RunCli(dir, "pack");
+  EXPECT_EQ(group.status, 2);
+  EXPECT_THAT(group.err, HasSubstr("pack list"));
+  RunResult option = RunCli(dir, "scan --no-such-option");
+  EXPECT_EQ(option.status, 2);
+  EXPECT_THAT(option.err, HasSubstr("unknown option '--no-such-option'"));
+  EXPECT_THAT(option.err, HasSubstr("usage: menshen scan"));
+  RunResult value = RunCli(dir, "scan --max-bytes=zero");
+  EXPECT_EQ(value.status, 2);
+  EXPECT_THAT(value.err, HasSubstr("--max-bytes takes a whole number"));
+  RunResult missing = RunCli(dir, "scan --policy");
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_THAT(missing.err, HasSubstr("--policy needs a value"));
+  RunResult none = RunCli(dir, "");
+  EXPECT_EQ(none.status, 2);
+  EXPECT_THAT(none.err, HasSubstr("usage: menshen COMMAND"));
+}
+
+TEST(CliHelp, VersionNamesLibraryFoldHyperscanAndDefaultPacks) {
+  TempDir dir;
+  RunResult r = RunCli(dir, "--version --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(r.lines.size(), 1u);
+  google::protobuf::Struct s = Json(r.lines[0]);
+  EXPECT_FALSE(s.fields().at("menshen").string_value().empty());
+  EXPECT_THAT(s.fields().at("fold").string_value(), HasSubstr("menshen-fold"));
+  EXPECT_FALSE(s.fields().at("hyperscan").string_value().empty());
+  const auto& packs = s.fields().at("default_packs").list_value().values();
+  ASSERT_EQ(packs.size(), Pack::DefaultPackNames().size());
+  EXPECT_EQ(packs[0].struct_value().fields().at("name").string_value(), "risk-a1");
+  EXPECT_EQ(packs[0].struct_value().fields().at("sha256").string_value().size(), 64u);
+  RunResult text = RunCli(dir, "--version");
+  ASSERT_EQ(text.status, 0);
+  EXPECT_THAT(text.lines[0], HasSubstr("menshen "));
+}
+
+TEST(CliPacks, ListAndNameCompiledInPacks) {
+  TempDir dir;
+  RunResult list = RunCli(dir, "pack list --json");
+  ASSERT_EQ(list.status, 0) << list.err;
+  std::set<std::string> defaults, all;
+  for (const std::string& line : list.lines) {
+    google::protobuf::Struct s = Json(line);
+    all.insert(s.fields().at("name").string_value());
+    if (s.fields().at("default").bool_value()) defaults.insert(s.fields().at("name").string_value());
+  }
+  EXPECT_EQ(defaults, std::set<std::string>(Pack::DefaultPackNames().begin(),
+                                            Pack::DefaultPackNames().end()));
+  EXPECT_TRUE(all.count("starter"));
+
+  // A compiled-in pack by name, alone or beside the defaults.
+  RunResult named = RunCli(dir, "scan --pack starter", "出售冰毒\n");
+  ASSERT_EQ(named.status, 0) << named.err;
+  EXPECT_THAT(named.lines[0], HasSubstr("\"starter:"));
+  RunResult both = RunCli(dir, "scan --pack starter --pack +defaults", "出售冰毒\n");
+  ASSERT_EQ(both.status, 0) << both.err;
+  EXPECT_THAT(both.lines[0], HasSubstr("\"starter:"));
+  EXPECT_THAT(both.lines[0], HasSubstr("\"risk-a1:"));
+  RunResult twice = RunCli(dir, "scan --pack risk-a1 --pack +defaults", "x\n");
+  EXPECT_EQ(twice.status, 2);
+  EXPECT_THAT(twice.err, HasSubstr("'risk-a1' is given twice"));
+  RunResult unknown = RunCli(dir, "scan --pack no-such-pack", "x\n");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("nor a compiled-in pack"));
+  RunResult info = RunCli(dir, "pack info risk-a2 --json");
+  ASSERT_EQ(info.status, 0) << info.err;
+  EXPECT_EQ(Json(info.lines[0]).fields().at("name").string_value(), "risk-a2");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The engine with a policy and an audit hook: actions by profile and
 // direction, labels, and one complete audit record per decision, also under
 // four threads writing through the JSON-lines sink.
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -210,6 +211,110 @@ TEST_F(PolicyAuditTest, ConcurrentChecksLoseNoAuditRecord) {
   ASSERT_TRUE(verified.ok()) << verified.status();
   EXPECT_TRUE(verified->ok) << verified->first_error;
   EXPECT_EQ(verified->lines, uint64_t{kThreads * kPerThread});
+}
+
+// Issue 18: with a fail-closed hook, a decision whose record did not make it
+// is an error, never an unaudited answer: a check fails, a stream ends
+// without releasing its rest.
+TEST_F(PolicyAuditTest, FailClosedHookTurnsUnrecordedDecisionsIntoErrors) {
+  std::atomic<bool> disk_full{false};
+  std::atomic<int> recorded{0};
+  EngineOptions options;
+  options.fail_closed_audit_hook = [&](const audit::AuditRecord&) -> absl::Status {
+    if (disk_full) return absl::DataLossError("no space left");
+    ++recorded;
+    return absl::OkStatus();
+  };
+  auto engine = Make(options);
+  Decision d;
+  CheckRequest request;
+  EXPECT_TRUE(engine->Check("hello", request, &d).ok());
+  disk_full = true;
+  absl::Status s = engine->Check("hello 冰毒", request, &d);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("not recorded"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("no space left"));
+
+  request.direction = Direction::kOutput;
+  absl::StatusOr<Stream> stream = engine->OpenStream(request);
+  ASSERT_TRUE(stream.ok());
+  std::string released;
+  ASSERT_TRUE(stream->Feed("a long and harmless answer, word after word", &released).ok());
+  const std::string before = released;
+  EXPECT_EQ(stream->Finish(&released).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(released, before);  // the rest is not released unaudited
+  // A cut stream whose record fails: the feed that cut it says so.
+  stream = engine->OpenStream(request);
+  ASSERT_TRUE(stream.ok());
+  EXPECT_EQ(stream->Feed("卖冰毒了" + std::string(50, ' '), &released).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(stream->cut());
+  // With room again, everything is recorded.
+  disk_full = false;
+  EXPECT_TRUE(engine->Check("hello", request, &d).ok());
+  EXPECT_EQ(recorded.load(), 2);
+}
+
+// Both hooks: the plain one sees every record, the fail-closed one decides.
+TEST_F(PolicyAuditTest, FailClosedSinkHookWithTheJsonlSink) {
+  const std::string log = dir_ / "audit.jsonl";
+  JsonlAuditSink::Options sink_options;
+  sink_options.path = log;
+  sink_options.durability = JsonlAuditSink::Durability::kSynced;
+  absl::StatusOr<std::unique_ptr<JsonlAuditSink>> sink = JsonlAuditSink::Open(sink_options);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  EngineOptions options;
+  options.fail_closed_audit_hook = (*sink)->FailClosedHook();
+  auto engine = Make(options);
+  Decision d;
+  CheckRequest request;
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(engine->Check("冰毒", request, &d).ok());
+  // Synced: the lines are on disk when Check returns.
+  const std::string written = testing::ReadAll(log);
+  EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 5);
+  ASSERT_TRUE((*sink)->Close().ok());
+  // A closed sink cannot record: checks fail closed.
+  EXPECT_EQ(engine->Check("冰毒", request, &d).code(), absl::StatusCode::kUnavailable);
+}
+
+// Four threads check through a synced, fail-closed sink (each call waits
+// for its group's fdatasync) while a fifth syncs the log: every decision
+// returned has its record on disk, none is lost (also under ThreadSanitizer).
+TEST_F(PolicyAuditTest, ConcurrentChecksWithASyncedFailClosedSink) {
+  const std::string log = dir_ / "synced.jsonl";
+  JsonlAuditSink::Options sink_options;
+  sink_options.path = log;
+  sink_options.durability = JsonlAuditSink::Durability::kSynced;
+  absl::StatusOr<std::unique_ptr<JsonlAuditSink>> sink = JsonlAuditSink::Open(sink_options);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  EngineOptions options;
+  options.fail_closed_audit_hook = (*sink)->FailClosedHook();
+  auto engine = Make(options);
+  std::atomic<int> failures{0};
+  std::atomic<bool> done{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      Decision d;
+      CheckRequest request;
+      for (int i = 0; i < 40; ++i) {
+        if (!engine->Check(i % 2 ? "冰毒" : "hello", request, &d).ok()) ++failures;
+      }
+    });
+  }
+  std::thread syncer([&] {
+    while (!done) (*sink)->Sync().IgnoreError();
+  });
+  for (std::thread& t : threads) t.join();
+  done = true;
+  syncer.join();
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_TRUE((*sink)->Close().ok());
+  EXPECT_EQ((*sink)->counters().written, 160u);
+  absl::StatusOr<AuditVerifyResult> verified = VerifyAuditLog({log});
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok) << verified->first_error;
+  EXPECT_EQ(verified->lines, 160u);
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // input, against block mode on the same text with the default packs. A stream
 // must never crash, and must agree with block mode: the same hits and action
 // and, unless cut, the released text equal to block mode's masked text (cut:
-// a prefix of it).
+// a prefix of it). A stream cut for a limit fails closed: never ALLOW.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -18,7 +18,10 @@ const menshen::Engine& TheEngine() {
   static const std::shared_ptr<const menshen::Engine> engine = [] {
     auto packs = menshen::Pack::Defaults();
     if (!packs.ok()) std::abort();
-    auto e = menshen::Engine::Create(*packs);
+    menshen::EngineOptions options;
+    options.max_stream_hits = size_t{1} << 20;  // compare every hit with block mode
+    options.max_stream_holdback_bytes = 4096;   // reachable by fuzz inputs
+    auto e = menshen::Engine::Create(*packs, options);
     if (!e.ok()) std::abort();
     return *e;
   }();
@@ -46,11 +49,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t n = 1;
     if (seed != 0) n = 1 + (static_cast<unsigned char>(text[k % text.size()]) + k) % seed;
     n = std::min(n, text.size() - pos);
-    if (!stream->Feed(text.substr(pos, n), &released).ok()) std::abort();
+    const absl::Status fed = stream->Feed(text.substr(pos, n), &released);
+    if (!fed.ok() && fed.code() != absl::StatusCode::kResourceExhausted) std::abort();
     pos += n;
   }
   if (!stream->Finish(&released).ok()) std::abort();
   const menshen::Decision& d = stream->decision();
+  if (!d.cut_reason.empty() && (!stream->cut() || d.action < menshen::Action::kRefuse)) {
+    std::abort();  // a stream cut by a limit fails closed
+  }
   if (stream->cut()) {
     if (block.masked.compare(0, released.size(), released) != 0) std::abort();
     if (d.action != menshen::Action::kRefuse && d.action != menshen::Action::kBlock) std::abort();

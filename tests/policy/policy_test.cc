@@ -8,6 +8,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -434,7 +435,7 @@ TEST(MaskSpans, OneCharacterPerCodePointAndMergedOverlaps) {
   EXPECT_EQ(out, "****，量大");
   MaskSpans(text, {Span(0, 6), Span(3, 9), Span(15, 21)}, star, &out);
   EXPECT_EQ(out, "***毒，**");
-  MaskSpans("abc def", {}, star, &out);
+  MaskSpans("abc def", std::vector<Hit>{}, star, &out);
   EXPECT_EQ(out, "abc def");
   MaskSpans(
       "a\xff"
@@ -1158,6 +1159,106 @@ TEST(CountScripts, LongRunsOfOneScript) {
   ScriptCounts counted;
   CountScripts(han, &counted);
   EXPECT_EQ(counted.han, 5000u);
+}
+
+// Issue 18: streams decide hit by hit with a tally, which must decide exactly
+// as Decide() over all hits, whatever order the hits come in: actions, rules,
+// refusals (the most severe, then earliest hit's category) and labels, for
+// every profile and direction of the default policy and a policy with
+// min_hits/min_score rules and codes outside the taxonomy.
+TEST(PolicyTallyTest, TallyDecidesAsDecideOverAllHits) {
+  const std::shared_ptr<const Policy> default_policy = Policy::Default();
+  ASSERT_NE(default_policy, nullptr);
+  std::unique_ptr<CompiledPolicy> scored = MustCompile(kHeader + Profile(R"txt(
+    rule { name: "many" categories: "A4" min_hits: 3 action: MASK }
+    rule { name: "heavy" min_score: 7 action: REFUSE }
+    rule { name: "output-crit" direction: OUTPUT min_severity: 4 action: BLOCK }
+    default_action: FLAG
+)txt"));
+  ASSERT_NE(scored, nullptr);
+  const std::vector<std::string> codes = {"A1.3", "A1.8", "A2.1", "A4.3", "A4.6", "X1",
+                                          "X2",   "X3",   "A1",   "Z9"};
+  static const std::vector<std::string> ids = {"e:1", "e:2", "e:3", "e:4"};
+  std::mt19937 rng(18);
+  int compared = 0;
+  for (const CompiledPolicy* policy : {&default_policy->compiled(),
+                                       static_cast<const CompiledPolicy*>(scored.get())}) {
+    std::vector<std::string> profiles;
+    for (const auto& p : policy->proto().profile()) profiles.push_back(p.name());
+    for (int round = 0; round < 600; ++round) {
+      std::vector<Hit> hits(std::uniform_int_distribution<size_t>(0, 9)(rng));
+      for (Hit& h : hits) {
+        h.category = codes[std::uniform_int_distribution<size_t>(0, codes.size() - 1)(rng)];
+        h.severity = std::uniform_int_distribution<int>(1, 4)(rng);
+        h.start = std::uniform_int_distribution<size_t>(0, 5)(rng);
+        h.end = h.start + std::uniform_int_distribution<size_t>(1, 3)(rng);
+        h.entry_id = ids[std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng)];
+      }
+      const Direction direction = round % 2 ? Direction::kOutput : Direction::kInput;
+      const std::string& profile = profiles[static_cast<size_t>(round) % profiles.size()];
+      const std::string_view locale = round % 3 ? "en" : "zh-CN";
+      Decision block;
+      block.hits = hits;
+      std::sort(block.hits.begin(), block.hits.end(), [](const Hit& a, const Hit& b) {
+        return std::tie(a.start, a.end, a.entry_id) < std::tie(b.start, b.end, b.entry_id);
+      });
+      ASSERT_TRUE(policy->Decide("", direction, profile, locale, &block).ok());
+      HitTally tally;
+      ASSERT_TRUE(policy->StartTally(direction, profile, &tally).ok());
+      std::shuffle(hits.begin(), hits.end(), rng);  // a stream confirms out of order
+      for (const Hit& h : hits) {
+        TallyHit t;
+        t.severity = h.severity;
+        t.category = policy->CategoryIndex(h.category);
+        t.start = h.start;
+        t.end = h.end;
+        t.entry_id = &h.entry_id;
+        t.category_code = h.category;
+        policy->AddToTally(t, &tally);
+      }
+      Decision streamed;
+      policy->DecideTally(tally, locale, &streamed);
+      const std::string context = "round " + std::to_string(round) + " profile " + profile;
+      EXPECT_EQ(streamed.action, block.action) << context;
+      EXPECT_EQ(streamed.rule, block.rule) << context;
+      EXPECT_EQ(streamed.refusal, block.refusal) << context;
+      EXPECT_EQ(streamed.profile, block.profile) << context;
+      EXPECT_EQ(streamed.label, block.label) << context;
+      EXPECT_EQ(streamed.label_position, block.label_position) << context;
+      if (::testing::Test::HasFailure()) return;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 1200);
+}
+
+TEST(PolicyTallyTest, StreamLimitIsRefuseOrBlock) {
+  std::unique_ptr<CompiledPolicy> p = MustCompile(kHeader + Profile("default_action: FLAG\n"));
+  ASSERT_NE(p, nullptr);
+  HitTally tally;
+  ASSERT_TRUE(p->StartTally(Direction::kOutput, "", &tally).ok());
+  Decision d;
+  p->DecideStreamLimit(tally, "en", &d);
+  EXPECT_EQ(d.action, Action::kBlock);
+  EXPECT_EQ(d.rule, "p/stream-limit");
+  EXPECT_EQ(d.refusal, "refused: content that could not be checked");
+  std::unique_ptr<CompiledPolicy> refuse =
+      MustCompile(kHeader + "stream_limit_action: REFUSE\n" + Profile("default_action: FLAG\n"));
+  ASSERT_NE(refuse, nullptr);
+  ASSERT_TRUE(refuse->StartTally(Direction::kOutput, "", &tally).ok());
+  refuse->DecideStreamLimit(tally, "zh-CN", &d);
+  EXPECT_EQ(d.action, Action::kRefuse);
+  absl::StatusOr<std::unique_ptr<CompiledPolicy>> weak = CompiledPolicy::Compile(
+      kFile, kHeader + "stream_limit_action: MASK\n" + Profile("default_action: FLAG\n"),
+      Taxonomy::Embedded());
+  ASSERT_FALSE(weak.ok());
+  EXPECT_THAT(std::string(weak.status().message()), HasSubstr("test.textproto:5: stream_limit_action"));
+  // The name is reserved like "default" and "no-hits".
+  weak = CompiledPolicy::Compile(
+      kFile, kHeader + Profile("rule { name: \"stream-limit\" action: FLAG }\n"),
+      Taxonomy::Embedded());
+  ASSERT_FALSE(weak.ok());
+  EXPECT_THAT(std::string(weak.status().message()), HasSubstr("reserved"));
 }
 
 }  // namespace

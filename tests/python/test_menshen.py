@@ -38,10 +38,10 @@ def test_check(engine):
     assert not d.allowed
     assert [h.category for h in d.hits] == ["A1.8", "A1.8"]
     h = d.hits[0]
-    assert (h.start, h.end, h.severity, h.term, h.pack) == (0, 12, 4, "出售冰毒", "starter")
+    assert (h.start, h.end, h.severity, h.term, h.pack) == (0, 12, 4, "出售冰毒", "risk-a1")
     assert h.span_of(REFUSED) == "出售冰毒"
-    assert h.entry_id.startswith("starter:")
-    assert [p.name for p in d.packs][:1] == ["starter"] and len(d.packs) == 6
+    assert h.entry_id.startswith("risk-a1:")
+    assert [p.name for p in d.packs][:1] == ["risk-a1"] and len(d.packs) == 10
     assert len(d.packs[0].sha256) == 64
     assert d.policy_version and d.fold_version.startswith("menshen-fold")
 
@@ -344,3 +344,151 @@ def test_guard_wrong_iteration_kind(engine):
         iter(engine.guard(agen())).__next__()
     with pytest.raises(TypeError, match="plain iterator"):
         engine.guard(iter(["x"])).__aiter__()
+
+
+# ---- Issue 18: close() with calls running, lone surrogates, released hooks ----
+
+def test_close_waits_for_running_checks(starter):
+    # Closing while other threads are inside the C library must neither free
+    # the engine under them nor deadlock: running calls finish, later ones
+    # raise MenshenError.
+    text = "出售冰毒 " + "lorem ipsum dolor sit amet " * 20000
+    for _ in range(5):
+        e = menshen.Engine(packs=[starter])
+        started = threading.Barrier(5)
+        outcomes = []
+
+        def work():
+            started.wait()
+            for _ in range(50):
+                try:
+                    outcomes.append(e.check(text).action)
+                except menshen.MenshenError as ex:
+                    assert "closed" in str(ex)
+                    outcomes.append("closed")
+                    return
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        started.wait()
+        time.sleep(0.01)
+        e.close()
+        for t in threads:
+            t.join(timeout=60)
+            assert not t.is_alive()
+        assert "closed" in outcomes
+        assert all(o in (Action.REFUSE, "closed") for o in outcomes)
+        with pytest.raises(menshen.MenshenError):
+            e.check("x")
+        e.close()  # twice is fine
+
+
+def test_close_from_inside_a_call_is_refused(starter):
+    errors = []
+    e = None
+
+    def hook(record):
+        try:
+            e.close()
+        except menshen.MenshenError as ex:
+            errors.append(str(ex))
+
+    e = menshen.Engine(packs=[starter], audit_hook=hook)
+    assert e.check(REFUSED).action == Action.REFUSE
+    assert errors and "wait for itself" in errors[0]
+    e.close()
+
+
+def test_streams_outlive_a_closed_engine(starter):
+    records = []
+    e = menshen.Engine(packs=[starter], audit_hook=records.append)
+    s = e.stream()
+    s.feed("hello ")
+    e.close()
+    s.feed("出售冰毒")
+    s.finish()
+    assert s.decision.action >= Action.REFUSE
+    assert len(records) == 1  # the stream's snapshot still had its hook
+    s.close()
+
+
+def test_lone_surrogates_are_scanned_as_invalid_utf8(engine):
+    d = engine.check("出售冰毒\ud800，量大从优")
+    assert d.action == Action.REFUSE
+    assert d.invalid_utf8 >= 1
+    assert "\ufffd" in d.masked
+    # As a C caller passing those bytes gets: the same decision.
+    raw = engine.check("出售冰毒\ud800，量大从优".encode("utf-8", "surrogatepass"))
+    assert (raw.action, raw.invalid_utf8, raw.masked) == (d.action, d.invalid_utf8, d.masked)
+    assert d.hits[0].span_of("出售冰毒\ud800，量大从优") == "出售冰毒"
+    with engine.stream() as s:
+        out = s.feed("hello \udc80 world") + s.finish()
+        assert s.decision.invalid_utf8 >= 1
+    assert out == "hello \ufffd\ufffd\ufffd world"
+    assert engine.check("ok", request_id="id-\ud83d").action == Action.ALLOW
+
+
+def test_reload_releases_the_hooks_of_replaced_snapshots(starter):
+    import gc
+    import weakref
+
+    class Hook:
+        def __init__(self):
+            self.records = []
+
+        def __call__(self, record):
+            self.records.append(record)
+
+    first = Hook()
+    refs = [weakref.ref(first)]
+    e = menshen.Engine(packs=[starter], audit_hook=first)
+    e.check(REFUSED)
+    old_stream = e.stream()  # opened on the first snapshot
+    del first
+    for _ in range(5):
+        hook = Hook()
+        refs.append(weakref.ref(hook))
+        e.reload(packs=[starter], audit_hook=hook)
+        e.check(REFUSED)
+        del hook
+    gc.collect()
+    # The current hook lives; so does the first (an open stream may call it);
+    # the ones in between are gone.
+    assert [r() is not None for r in refs] == [True, False, False, False, False, True]
+    old_stream.feed("出售冰毒")
+    old_stream.finish()
+    assert len(refs[0]().records) == 2  # the check and the stream of snapshot 1
+    old_stream.close()
+    gc.collect()
+    assert refs[0]() is None
+    assert refs[-1]() is not None
+    e.close()
+    gc.collect()
+    assert refs[-1]() is None
+
+
+def test_fail_closed_hook_makes_the_decision_an_error(starter):
+    def hook(record):
+        raise OSError("disk full")
+
+    with menshen.Engine(packs=[starter], audit_hook=hook, audit_fail_closed=True) as e:
+        with pytest.raises(menshen.AuditError) as info:
+            e.check(REFUSED)
+        assert isinstance(info.value.__cause__, OSError)
+        with e.stream() as s:
+            s.feed("hello")
+            with pytest.raises(menshen.AuditError):
+                s.finish()
+
+
+def test_stream_cut_by_a_limit_fails_closed(starter):
+    with menshen.Engine(packs=[starter], max_input_bytes=10) as e:
+        with e.stream() as s:
+            s.feed("hello")
+            with pytest.raises(menshen.InputTooLargeError):
+                s.feed("x" * 20)
+            d = s.decision
+        assert d.action == Action.BLOCK
+        assert d.cut_reason == "max_input_bytes"
+        assert d.rule == "default/stream-limit"

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -65,8 +66,15 @@ std::shared_ptr<const Engine> MakeEngine(EngineOptions options = {}) {
   return engine.ok() ? *engine : nullptr;
 }
 
+// Lists every hit of a stream, so that long random texts compare hit by hit
+// with block mode (the default cap is tested on its own).
+EngineOptions AllHits(EngineOptions options = {}) {
+  options.max_stream_hits = size_t{1} << 20;
+  return options;
+}
+
 const std::shared_ptr<const Engine>& SharedEngine() {
-  static const std::shared_ptr<const Engine> engine = MakeEngine();
+  static const std::shared_ptr<const Engine> engine = MakeEngine(AllHits());
   return engine;
 }
 
@@ -214,7 +222,7 @@ TEST(StreamProperty, PlaceholderMaskingEqualsBlockMode) {
   absl::StatusOr<std::shared_ptr<const Policy>> policy =
       Policy::Parse(policy_text, "placeholder.textproto");
   ASSERT_TRUE(policy.ok()) << policy.status();
-  EngineOptions options;
+  EngineOptions options = AllHits();
   options.policy = *policy;
   const std::shared_ptr<const Engine> engine = MakeEngine(options);
   std::mt19937 rng(99);
@@ -460,6 +468,11 @@ TEST(Stream, InputLimitCutsTheStream) {
             absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(stream->cut());
   EXPECT_LE(out.size(), 60u);
+  // Fails closed: BLOCK, and the decision says why.
+  EXPECT_EQ(stream->decision().action, Action::kBlock);
+  EXPECT_EQ(stream->decision().rule, "default/stream-limit");
+  EXPECT_EQ(stream->decision().cut_reason, "max_input_bytes");
+  EXPECT_FALSE(stream->decision().refusal.empty());
 }
 
 TEST(Stream, HoldBackLimitCutsTheStream) {
@@ -478,6 +491,149 @@ TEST(Stream, HoldBackLimitCutsTheStream) {
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
   EXPECT_NE(status.message().find("max_stream_holdback_bytes"), std::string::npos);
   EXPECT_TRUE(stream->cut());
+  EXPECT_EQ(stream->decision().action, Action::kBlock);
+  EXPECT_EQ(stream->decision().cut_reason, "max_stream_holdback_bytes");
+}
+
+// Issue 18: 冰 + 100 KB of zero-width spaces + 毒 is REFUSE as a block
+// check; as a stream it cannot be decided within the hold-back limit, and the
+// cut fails closed in the decision and in the audit record, never ALLOW.
+TEST(StreamLimits, ZeroWidthRunIsCutClosed) {
+  absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> packs = Pack::Defaults();
+  ASSERT_TRUE(packs.ok());
+  std::vector<audit::AuditRecord> records;
+  EngineOptions options;
+  options.audit_hook = [&records](const audit::AuditRecord& r) { records.push_back(r); };
+  absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(*packs, options);
+  ASSERT_TRUE(engine.ok());
+  std::string text = "出售冰";  // a trade phrase: refused, where a bare drug name is flagged
+  while (text.size() < 100000) text += Utf8(0x200B);
+  text += "毒";
+  const absl::StatusOr<Decision> block = (*engine)->Check(text, Direction::kOutput);
+  ASSERT_TRUE(block.ok());
+  EXPECT_EQ(block->action, Action::kBlock);  // severity 4 in an answer is cut
+  records.clear();
+  auto stream = (*engine)->OpenStream(Output());
+  ASSERT_TRUE(stream.ok());
+  std::string out;
+  absl::Status status;
+  for (size_t pos = 0; pos < text.size() && status.ok(); pos += 16) {
+    status = stream->Feed(std::string_view(text).substr(pos, 16), &out);
+  }
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  ASSERT_TRUE(stream->Finish(&out).ok());
+  const Decision& d = stream->decision();
+  EXPECT_TRUE(stream->cut());
+  EXPECT_EQ(d.action, Action::kBlock);
+  EXPECT_EQ(d.rule, "default/stream-limit");
+  EXPECT_EQ(d.cut_reason, "max_stream_holdback_bytes");
+  EXPECT_FALSE(d.refusal.empty());
+  EXPECT_EQ(out.find("冰"), std::string::npos);  // the possible term is never released
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].action(), "BLOCK");
+  EXPECT_EQ(records[0].rule(), "default/stream-limit");
+  EXPECT_EQ(records[0].cut_reason(), "max_stream_holdback_bytes");
+}
+
+TEST(StreamLimits, PolicyChoosesTheLimitAction) {
+  std::string policy_text =
+      testing::ReadAll(std::string(MENSHEN_SOURCE_DIR) + "/keyword_packs/policies/default.textproto");
+  absl::StatusOr<std::shared_ptr<const Policy>> refuse =
+      Policy::Parse(policy_text + "\nstream_limit_action: REFUSE\n", "refuse.textproto");
+  ASSERT_TRUE(refuse.ok()) << refuse.status();
+  EngineOptions options;
+  options.policy = *refuse;
+  options.max_input_bytes = 10;
+  std::shared_ptr<const Engine> engine = MakeEngine(options);
+  auto stream = engine->OpenStream(Output());
+  ASSERT_TRUE(stream.ok());
+  std::string out;
+  EXPECT_FALSE(stream->Feed(std::string(20, 'x'), &out).ok());
+  EXPECT_EQ(stream->decision().action, Action::kRefuse);
+  EXPECT_EQ(stream->decision().cut_reason, "max_input_bytes");
+  // Anything weaker than REFUSE would let unchecked text pass: not a policy.
+  for (const char* weak : {"ALLOW", "FLAG", "MASK"}) {
+    absl::StatusOr<std::shared_ptr<const Policy>> bad = Policy::Parse(
+        policy_text + "\nstream_limit_action: " + weak + "\n", "weak.textproto");
+    ASSERT_FALSE(bad.ok()) << weak;
+    EXPECT_NE(bad.status().message().find("stream_limit_action"), std::string::npos);
+  }
+}
+
+// Random texts and chunkings with small limits: whenever a limit cuts a
+// stream, its decision and audit record are REFUSE or BLOCK with the reason.
+TEST(StreamLimits, NoLimitCutIsEverAllow) {
+  std::vector<audit::AuditRecord> records;
+  EngineOptions options = AllHits();
+  options.max_stream_holdback_bytes = 40;
+  options.max_input_bytes = 600;
+  options.audit_hook = [&records](const audit::AuditRecord& r) { records.push_back(r); };
+  std::shared_ptr<const Engine> engine = MakeEngine(options);
+  std::mt19937 rng(18);
+  int cuts = 0;
+  for (int i = 0; i < 1500; ++i) {
+    records.clear();
+    std::string text = RandomText(rng, false, 60);
+    if (i % 5 == 0) {
+      for (int k = 0; k < 30; ++k) text.insert(text.size() / 2, Utf8(0x200B));
+    }
+    auto stream = engine->OpenStream(Output());
+    ASSERT_TRUE(stream.ok());
+    std::string out;
+    const std::vector<size_t> sizes = RandomChunking(rng);
+    for (size_t pos = 0, k = 0; pos < text.size(); ++k) {
+      const size_t n = std::min(sizes[k % sizes.size()], text.size() - pos);
+      const absl::Status s = stream->Feed(std::string_view(text).substr(pos, n), &out);
+      ASSERT_TRUE(s.ok() || s.code() == absl::StatusCode::kResourceExhausted) << s;
+      pos += n;
+    }
+    ASSERT_TRUE(stream->Finish(&out).ok());
+    const Decision& d = stream->decision();
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0].action(), std::string(ActionName(d.action)));
+    EXPECT_EQ(records[0].cut_reason(), d.cut_reason);
+    if (!d.cut_reason.empty()) {
+      ++cuts;
+      EXPECT_TRUE(stream->cut());
+      EXPECT_GE(static_cast<int>(d.action), static_cast<int>(Action::kRefuse)) << text;
+      EXPECT_EQ(d.rule, "default/stream-limit");
+    }
+    if (::testing::Test::HasFailure()) break;
+  }
+  EXPECT_GT(cuts, 100);
+}
+
+// Dense hits: the decision lists at most max_stream_hits (the most severe)
+// and counts the rest; the action is decided on all of them.
+TEST(StreamHits, CapKeepsTheMostSevereAndCountsTheRest) {
+  EngineOptions options;
+  options.max_stream_hits = 8;
+  std::vector<audit::AuditRecord> records;
+  options.audit_hook = [&records](const audit::AuditRecord& r) { records.push_back(r); };
+  std::shared_ptr<const Engine> engine = MakeEngine(options);
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "ab ";  // severity 1 each (A4.3)
+  text += "傻逼 ";                             // severity 2
+  for (int i = 0; i < 10; ++i) text += "ab ";
+  const absl::StatusOr<Decision> block = engine->Check(text, Direction::kOutput);
+  ASSERT_TRUE(block.ok());
+  ASSERT_EQ(block->hits.size(), 52u);  // 傻逼 is also 傻 (`exact`, severity 1)
+  for (const std::vector<size_t>& sizes : {std::vector<size_t>{1}, {16}, {1u << 20}}) {
+    records.clear();
+    const StreamRun run = RunStream(*engine, text, sizes);
+    EXPECT_EQ(run.released, block->masked);
+    EXPECT_EQ(run.decision.action, block->action);
+    EXPECT_EQ(run.decision.rule, block->rule);
+    ASSERT_EQ(run.decision.hits.size(), 8u);
+    EXPECT_EQ(run.decision.hits_not_kept, 44u);
+    EXPECT_TRUE(std::is_sorted(run.decision.hits.begin(), run.decision.hits.end(),
+                               [](const Hit& a, const Hit& b) { return a.start < b.start; }));
+    EXPECT_TRUE(std::any_of(run.decision.hits.begin(), run.decision.hits.end(),
+                            [](const Hit& h) { return h.severity == 2; }));
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0].hits_size(), 8);
+    EXPECT_EQ(records[0].hits_not_kept(), 44u);
+  }
 }
 
 TEST(Stream, AuditRecordOncePerStream) {
@@ -537,6 +693,70 @@ TEST(Stream, MemoryPerStreamIsSmallAndStreamsArePooled) {
   EXPECT_LT(most, size_t{64} << 10);
 }
 
+// Ordinary completions: prose with now and then a hit.
+std::string Prose(std::mt19937& rng, size_t bytes) {
+  static const std::vector<std::string> kSentences = {
+      "今天天气很好，我们一起去公园散步吧。", "这个问题可以从三个方面来分析。",
+      "The quick brown fox jumps over the lazy dog. ", "首先，我们需要了解基本的概念和原理。",
+      "Please find the summary of the report below. ", "联系电话13912345678，欢迎咨询。",
+      "他说这件事真是傻逼透了。", "In short, the results are encouraging. "};
+  std::string text;
+  while (text.size() < bytes) {
+    text += kSentences[std::uniform_int_distribution<size_t>(0, kSentences.size() - 1)(rng)];
+  }
+  return text;
+}
+
+size_t MemoryWithoutListedHits(const Stream& stream) {
+  return stream.memory_bytes() - stream.decision().hits.capacity() * sizeof(Hit);
+}
+
+// Issue 18: a stream holds about what its hold-back needs: at most 4 KB
+// between chunks of ordinary text with the default packs (plus sizeof(Hit)
+// per hit its decision lists), and a large chunk does not pin memory.
+TEST(StreamMemory, SteadyStreamsStayUnder4KB) {
+  absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> packs = Pack::Defaults();
+  ASSERT_TRUE(packs.ok());
+  absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(*packs);
+  ASSERT_TRUE(engine.ok());
+  std::mt19937 rng(4);
+  size_t most = 0;
+  for (int i = 0; i < 40; ++i) {
+    auto stream = (*engine)->OpenStream(Output());
+    ASSERT_TRUE(stream.ok());
+    std::string out;
+    const std::string text = Prose(rng, 2048);
+    for (size_t pos = 0; pos < text.size(); pos += 16) {
+      ASSERT_TRUE(stream->Feed(std::string_view(text).substr(pos, 16), &out).ok());
+      most = std::max(most, MemoryWithoutListedHits(*stream));
+    }
+  }
+  EXPECT_LE(most, 4096u);
+}
+
+TEST(StreamMemory, ShrinksBackAfterALargeChunk) {
+  absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> packs = Pack::Defaults();
+  ASSERT_TRUE(packs.ok());
+  absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(*packs);
+  ASSERT_TRUE(engine.ok());
+  std::mt19937 rng(5);
+  auto stream = (*engine)->OpenStream(Output());
+  ASSERT_TRUE(stream.ok());
+  std::string out;
+  const std::string big = Prose(rng, 256 << 10);
+  ASSERT_TRUE(stream->Feed(big, &out).ok());
+  // Only the hold-back is left of 256 KiB (~19 bytes a byte before).
+  EXPECT_LE(MemoryWithoutListedHits(*stream), 4096u);
+  const std::string small = Prose(rng, 4096);
+  for (size_t pos = 0; pos < small.size(); pos += 16) {
+    ASSERT_TRUE(stream->Feed(std::string_view(small).substr(pos, 16), &out).ok());
+  }
+  EXPECT_LE(MemoryWithoutListedHits(*stream), 4096u);
+  ASSERT_TRUE(stream->Finish(&out).ok());
+  EXPECT_EQ(stream->decision().hits.size(), 256u);  // the cap: dense hits are counted
+  EXPECT_GT(stream->decision().hits_not_kept, 0u);
+}
+
 TEST(StreamConcurrency, ThreadsStreamOnOneEngine) {
   const std::shared_ptr<const Engine> engine = SharedEngine();
   std::atomic<int> mismatches{0};
@@ -552,6 +772,38 @@ TEST(StreamConcurrency, ThreadsStreamOnOneEngine) {
       }
     });
   }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+// Issue 18: streams open on whatever snapshot is current while another
+// thread reloads without pause; the reloading thread builds the streaming
+// databases, so a stream never finds them missing (and never compiles).
+TEST(StreamConcurrency, StreamsDuringReloads) {
+  EngineSlot slot(MakeEngine(AllHits()));
+  std::atomic<bool> stop{false};
+  std::atomic<int> mismatches{0}, streams{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(300 + t);
+      while (!stop.load()) {
+        const std::shared_ptr<const Engine> engine = slot.Get();
+        const std::string text = RandomText(rng, false);
+        const StreamRun run = RunStream(*engine, text, {static_cast<size_t>(1 + t * 7)});
+        const absl::StatusOr<Decision> block = engine->Check(text, Direction::kOutput);
+        if (!block.ok() || (!run.cut && run.released != block->masked)) ++mismatches;
+        ++streams;
+      }
+    });
+  }
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(slot.Reload({LoadPack("reload", kTerms, kRegexes)}, AllHits()).ok());
+    // Each new snapshot streams at once: its databases came with it.
+    EXPECT_TRUE(slot.Get()->stream_holdback_bytes().ok());
+  }
+  while (streams.load() < 50) std::this_thread::yield();
+  stop = true;
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(mismatches.load(), 0);
 }

@@ -1,13 +1,17 @@
-// menshen pack build | info
+// menshen pack build | info | list
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
-#include "google/protobuf/util/json_util.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "menshen/pack.h"
+#include "tools/menshen/args.h"
 #include "tools/menshen/cli.pb.h"
 #include "tools/menshen/commands.h"
+#include "tools/menshen/json_out.h"
 
 namespace menshen::cli {
 
@@ -21,11 +25,12 @@ int Fail(int status, const absl::Status& error) {
   return status;
 }
 
-namespace {
+int UsageError(const Command& command, const absl::Status& error) {
+  std::cerr << "menshen: " << error.message() << "\n" << command.usage << "\n";
+  return kExitUsage;
+}
 
-// Writes next to `path` and renames, so a failed write never leaves a
-// truncated artefact under the final name.
-int WriteAtomically(const std::string& path, const std::string& bytes) {
+int WriteFileAtomically(const std::string& path, std::string_view bytes) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -45,33 +50,27 @@ int WriteAtomically(const std::string& path, const std::string& bytes) {
   return kExitOk;
 }
 
-}  // namespace
+namespace {
 
 int PackBuild(const std::vector<std::string>& args) {
-  std::string dir;
+  std::vector<std::string> dir;
   std::string output;
   PackBuildOptions options;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if ((args[i] == "-o" || args[i] == "--output") && i + 1 < args.size()) {
-      output = args[++i];
-    } else if (args[i] == "--strict") {
-      options.strict = true;
-    } else if (args[i] == "--taxonomy" && i + 1 < args.size()) {
-      options.taxonomy_path = args[++i];
-    } else if (!args[i].empty() && args[i][0] != '-' && dir.empty()) {
-      dir = args[i];
-    } else {
-      return Fail(kExitUsage, "pack build: unexpected argument '" + args[i] +
-                                  "' (usage: menshen pack build DIR -o FILE.mspack)");
-    }
+  ArgParser parser("pack build");
+  parser.Value("-o", &output);
+  parser.Value("--output", &output);
+  parser.Flag("--strict", &options.strict);
+  parser.Value("--taxonomy", &options.taxonomy_path);
+  parser.Positionals(&dir, 1, 1);
+  if (absl::Status s = parser.Parse(args); !s.ok()) return UsageError(kPackBuildCommand, s);
+  if (output.empty()) {
+    return UsageError(kPackBuildCommand,
+                      absl::InvalidArgumentError("pack build: -o FILE.mspack is required"));
   }
-  if (dir.empty() || output.empty()) {
-    return Fail(kExitUsage, "pack build: usage: menshen pack build DIR -o FILE.mspack");
-  }
-  absl::StatusOr<PackBuildResult> built = BuildPack(dir, options);
+  absl::StatusOr<PackBuildResult> built = BuildPack(dir[0], options);
   if (!built.ok()) return Fail(kExitBadInput, built.status());
   for (const std::string& w : built->warnings) std::cerr << "menshen: warning: " << w << "\n";
-  if (int rc = WriteAtomically(output, built->mspack); rc != kExitOk) return rc;
+  if (int rc = WriteFileAtomically(output, built->mspack); rc != kExitOk) return rc;
   // Describe what was written by loading it back, which also proves it loads.
   absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::FromBytes(built->mspack, output);
   if (!pack.ok()) return Fail(kExitBadInput, pack.status());
@@ -84,23 +83,19 @@ int PackBuild(const std::vector<std::string>& args) {
 }
 
 int PackInfo(const std::vector<std::string>& args) {
-  std::string path;
+  std::vector<std::string> spec;
   bool json = false;
-  for (const std::string& a : args) {
-    if (a == "--json") {
-      json = true;
-    } else if (!a.empty() && a[0] != '-' && path.empty()) {
-      path = a;
-    } else {
-      return Fail(kExitUsage, "pack info: unexpected argument '" + a +
-                                  "' (usage: menshen pack info FILE.mspack [--json])");
-    }
+  ArgParser parser("pack info");
+  parser.Flag("--json", &json);
+  parser.Positionals(&spec, 1, 1);
+  if (absl::Status s = parser.Parse(args); !s.ok()) return UsageError(kPackInfoCommand, s);
+  absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> packs = LoadPackSpecs(spec);
+  if (!packs.ok()) return Fail(kExitBadInput, packs.status());
+  if (packs->size() != 1) {
+    return UsageError(kPackInfoCommand,
+                      absl::InvalidArgumentError("pack info: takes one pack, not +defaults"));
   }
-  if (path.empty()) return Fail(kExitUsage, "pack info: usage: menshen pack info FILE.mspack");
-  absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::Load(path);
-  if (!pack.ok()) return Fail(kExitBadInput, pack.status());
-  for (const std::string& n : (*pack)->notes()) std::cerr << "menshen: note: " << n << "\n";
-  const menshen::PackInfo& info = (*pack)->info();
+  const menshen::PackInfo& info = packs->front()->info();
   if (json) {
     PackInfoOutput out;
     out.set_name(info.name);
@@ -120,15 +115,7 @@ int PackInfo(const std::vector<std::string>& args) {
     for (const auto& [code, n] : info.counts_by_category) {
       (*out.mutable_counts_by_category())[code] = static_cast<uint32_t>(n);
     }
-    google::protobuf::util::JsonPrintOptions print;
-    print.preserve_proto_field_names = true;
-    print.always_print_primitive_fields = true;
-    std::string text;
-    if (!google::protobuf::util::MessageToJsonString(out, &text, print).ok()) {
-      return Fail(kExitBadInput, "cannot print the pack info as JSON");
-    }
-    std::cout << text << "\n";
-    return kExitOk;
+    return PrintJsonLine(out);
   }
   std::cout << "name:            " << info.name << "\n"
             << "version:         " << info.version << "\n"
@@ -150,5 +137,67 @@ int PackInfo(const std::vector<std::string>& args) {
   }
   return kExitOk;
 }
+
+int PackList(const std::vector<std::string>& args) {
+  bool json = false;
+  ArgParser parser("pack list");
+  parser.Flag("--json", &json);
+  if (absl::Status s = parser.Parse(args); !s.ok()) return UsageError(kPackListCommand, s);
+  const std::vector<std::string>& defaults = Pack::DefaultPackNames();
+  for (const std::string& name : Pack::EmbeddedPackNames()) {
+    absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::Embedded(name);
+    if (!pack.ok()) return Fail(kExitBadInput, pack.status());
+    const menshen::PackInfo& info = (*pack)->info();
+    PackListEntry entry;
+    entry.set_name(info.name);
+    entry.set_version(info.version);
+    entry.set_default_(std::find(defaults.begin(), defaults.end(), name) != defaults.end());
+    entry.set_description(info.description);
+    entry.set_license(info.license);
+    entry.set_literal_count(static_cast<uint32_t>(info.literal_count));
+    entry.set_regex_count(static_cast<uint32_t>(info.regex_count));
+    entry.set_allow_count(static_cast<uint32_t>(info.allow_count));
+    for (const auto& [code, n] : info.counts_by_category) entry.add_categories(code);
+    if (json) {
+      if (int rc = PrintJsonLine(entry); rc != kExitOk) return rc;
+      continue;
+    }
+    std::cout << absl::StrFormat("%-18s %-8s %-8s %6u terms %4u regexes  %s\n", entry.name(),
+                                 entry.version(), entry.default_() ? "default" : "",
+                                 entry.literal_count(), entry.regex_count(),
+                                 absl::StrJoin(entry.categories(), " "));
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+const Command kPackBuildCommand = {
+    "pack build", "compile a pack source folder into a .mspack file",
+    "usage: menshen pack build DIR -o FILE.mspack [--strict] [--taxonomy FILE]",
+    "Compiles the pack source folder DIR (pack.textproto and the term and regex files it\n"
+    "names; docs/packs.md) into one verified artefact, written atomically.\n"
+    "  -o, --output FILE  where to write the .mspack\n"
+    "  --strict           warnings (duplicates, terms that fold to one key) are errors\n"
+    "  --taxonomy FILE    check categories against this taxonomy instead of the built-in one\n"
+    "Exit: 0 built, 1 the sources have errors (file:line on stderr), 2 bad usage.",
+    PackBuild};
+
+const Command kPackInfoCommand = {
+    "pack info", "describe a pack: version, checksums, entries per risk",
+    "usage: menshen pack info PACK [--json]",
+    "PACK is a .mspack file, a pack source folder or the name of a compiled-in pack.\n"
+    "  --json  one JSON object instead of text\n"
+    "Exit: 0, 1 the pack cannot be read, 2 bad usage.",
+    PackInfo};
+
+const Command kPackListCommand = {
+    "pack list", "list the packs compiled into menshen",
+    "usage: menshen pack list [--json]",
+    "One line per compiled-in pack: name, version, whether it is a default pack, its\n"
+    "entries and the risk codes they cover. Any of them can be named with --pack NAME.\n"
+    "  --json  one JSON object per pack\n"
+    "Exit: 0, 2 bad usage.",
+    PackList};
 
 }  // namespace menshen::cli

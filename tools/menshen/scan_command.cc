@@ -1,4 +1,6 @@
 // menshen scan: one JSON object per input text, in input order.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -11,12 +13,15 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "lib/base/utf8.h"
 #include "lib/normalize/normalizer.h"
 #include "menshen/engine.h"
 #include "tools/menshen/cli.pb.h"
+#include "tools/menshen/args.h"
 #include "tools/menshen/commands.h"
+#include "tools/menshen/json_out.h"
 
 namespace menshen::cli {
 namespace {
@@ -28,6 +33,13 @@ struct ScanArgs {
   std::string locale;     // empty: each text's dominant script
   std::string audit_log;  // empty: no audit log
   bool audit_text = false;
+  // A decision is printed only once its record is where this says (synced:
+  // on disk; written: in the file; queued: nothing waited for).
+  JsonlAuditSink::Durability durability = JsonlAuditSink::Durability::kSynced;
+  uint64_t rotate_bytes = JsonlAuditSink::Options{}.max_file_bytes;
+  absl::Duration rotate_age = absl::ZeroDuration();
+  absl::Duration retention = absl::ZeroDuration();
+  bool audit_options = false;  // any --audit-* option besides --audit-log
   std::vector<std::string> inputs;
   Direction direction = Direction::kInput;
   bool jsonl = false;
@@ -42,88 +54,84 @@ struct ScanArgs {
 // Random chunk sizes are drawn from 1..kMaxRandomChunk bytes.
 constexpr size_t kMaxRandomChunk = 64;
 
-constexpr char kScanUsage[] =
-    "usage: menshen scan [--pack P ...] [--policy FILE] [--profile NAME] [--locale zh-CN|en]\n"
-    "                    [--direction input|output] [--jsonl] [--explain] [--max-bytes N]\n"
-    "                    [--audit-log FILE [--audit-text]] [--stream N|random [--seed S]]\n"
-    "                    [FILE ...|-]";
+// Decisions held for one sync of the audit log: at most this many, or this
+// many bytes of output, or until the input pauses.
+constexpr size_t kMaxHeldDecisions = 1024;
+constexpr size_t kMaxHeldBytes = size_t{1} << 20;
 
 // Returns an exit status on bad usage, kExitOk otherwise.
 int ParseScanArgs(const std::vector<std::string>& args, ScanArgs* out) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    const bool has_value = i + 1 < args.size();
-    if (a == "--pack" && has_value) {
-      out->packs.push_back(args[++i]);
-    } else if (a == "--policy" && has_value) {
-      out->policy = args[++i];
-    } else if (a == "--profile" && has_value) {
-      out->profile = args[++i];
-    } else if (a == "--locale" && has_value) {
-      out->locale = args[++i];
-      if (out->locale != "zh-CN" && out->locale != "en") {
-        return Fail(kExitUsage, "scan: --locale is zh-CN or en, not '" + out->locale + "'");
-      }
-    } else if (a == "--audit-log" && has_value) {
-      out->audit_log = args[++i];
-    } else if (a == "--audit-text") {
-      out->audit_text = true;
-    } else if (a == "--direction" && has_value) {
-      const std::string& d = args[++i];
-      if (d != "input" && d != "output") {
-        return Fail(kExitUsage, "scan: --direction is input or output, not '" + d + "'");
-      }
-      out->direction = d == "input" ? Direction::kInput : Direction::kOutput;
-    } else if (a == "--jsonl") {
-      out->jsonl = true;
-    } else if (a == "--explain") {
-      out->explain = true;
-    } else if (a == "--max-bytes" && has_value) {
-      if (!absl::SimpleAtoi(args[++i], &out->max_bytes) || out->max_bytes == 0) {
-        return Fail(kExitUsage, "scan: --max-bytes takes a positive number");
-      }
-    } else if (a == "--stream" && has_value) {
-      const std::string& v = args[++i];
-      if (v == "random") {
-        out->stream_random = true;
-        out->stream_chunk = kMaxRandomChunk;
-      } else if (!absl::SimpleAtoi(v, &out->stream_chunk) || out->stream_chunk == 0) {
-        return Fail(kExitUsage, "scan: --stream takes a chunk size in bytes or 'random'");
-      }
-    } else if (a == "--seed" && has_value) {
-      if (!absl::SimpleAtoi(args[++i], &out->seed)) {
-        return Fail(kExitUsage, "scan: --seed takes a non-negative number");
-      }
-    } else if (a == "-" || (!a.empty() && a[0] != '-')) {
-      out->inputs.push_back(a);
-    } else {
-      return Fail(kExitUsage, "scan: unexpected argument '" + a + "'\n" + kScanUsage);
-    }
+  std::string direction = "input", durability, stream;
+  uint64_t rotate_mb = 0, rotate_hours = 0, retain_days = 0, max_bytes = out->max_bytes;
+  uint64_t seed = out->seed;
+  ArgParser parser("scan");
+  parser.Values("--pack", &out->packs);
+  parser.Value("--policy", &out->policy);
+  parser.Value("--profile", &out->profile);
+  parser.Choice("--locale", &out->locale, {"zh-CN", "en"});
+  parser.Value("--audit-log", &out->audit_log);
+  parser.Flag("--audit-text", &out->audit_text);
+  parser.Choice("--audit-durability", &durability, {"synced", "written", "queued"});
+  parser.Number("--audit-rotate-mb", &rotate_mb, 1, uint64_t{1} << 30);
+  parser.Number("--audit-rotate-hours", &rotate_hours, 1, uint64_t{1} << 30);
+  parser.Number("--retain-days", &retain_days, 1, uint64_t{1} << 30);
+  parser.Choice("--direction", &direction, {"input", "output"});
+  parser.Flag("--jsonl", &out->jsonl);
+  parser.Flag("--explain", &out->explain);
+  parser.Number("--max-bytes", &max_bytes, 1, SIZE_MAX);
+  parser.Value("--stream", &stream);
+  parser.Number("--seed", &seed, 0, UINT32_MAX);
+  parser.Positionals(&out->inputs, 0, SIZE_MAX);
+  if (absl::Status s = parser.Parse(args); !s.ok()) return UsageError(kScanCommand, s);
+
+  out->direction = direction == "input" ? Direction::kInput : Direction::kOutput;
+  out->max_bytes = static_cast<size_t>(max_bytes);
+  out->seed = static_cast<uint32_t>(seed);
+  if (!durability.empty()) {
+    out->audit_options = true;
+    out->durability = durability == "synced"    ? JsonlAuditSink::Durability::kSynced
+                      : durability == "written" ? JsonlAuditSink::Durability::kWritten
+                                                : JsonlAuditSink::Durability::kQueued;
+  }
+  if (rotate_mb > 0) out->rotate_bytes = rotate_mb << 20;
+  if (rotate_hours > 0) out->rotate_age = absl::Hours(static_cast<int64_t>(rotate_hours));
+  if (retain_days > 0) out->retention = absl::Hours(24 * static_cast<int64_t>(retain_days));
+  out->audit_options |= rotate_mb > 0 || rotate_hours > 0 || retain_days > 0;
+  if (stream == "random") {
+    out->stream_random = true;
+    out->stream_chunk = kMaxRandomChunk;
+  } else if (!stream.empty() && (!absl::SimpleAtoi(stream, &out->stream_chunk) ||
+                                 out->stream_chunk == 0)) {
+    return Fail(kExitUsage, "scan: --stream takes a chunk size in bytes or 'random'");
   }
   if (out->inputs.empty()) out->inputs.push_back("-");
-  if (out->audit_text && out->audit_log.empty()) {
-    return Fail(kExitUsage, "scan: --audit-text needs --audit-log FILE");
+  if ((out->audit_text || out->audit_options) && out->audit_log.empty()) {
+    return Fail(kExitUsage, "scan: --audit-text and the --audit-* options need --audit-log FILE");
   }
   return kExitOk;
 }
 
-google::protobuf::util::JsonPrintOptions PrintOptions() {
-  google::protobuf::util::JsonPrintOptions print;
-  print.preserve_proto_field_names = true;
-  print.always_print_primitive_fields = true;
-  return print;
-}
-
 class Scanner {
  public:
-  Scanner(std::shared_ptr<const Engine> engine, const ScanArgs& args)
-      : engine_(std::move(engine)), args_(args) {}
+  // With `sink` and a durability other than queued, decisions are held and
+  // printed in batches, each after one Sync() (or Flush()) of the audit log:
+  // no decision is ever printed before its record is there, and one sync
+  // serves up to kMaxHeldDecisions of them.
+  Scanner(std::shared_ptr<const Engine> engine, const ScanArgs& args, JsonlAuditSink* sink)
+      : engine_(std::move(engine)),
+        args_(args),
+        sink_(sink),
+        hold_(sink != nullptr && args.durability != JsonlAuditSink::Durability::kQueued) {}
 
-  // Scans every line of `in`; `name` is used in messages.
-  void ScanStream(std::istream& in, const std::string& name) {
+  // Scans every line of `in`; `name` is used in messages. `interactive`: the
+  // input may pause (a pipe or terminal), so what is held is printed before
+  // waiting for more.
+  void ScanStream(std::istream& in, const std::string& name, bool interactive) {
     std::string line;
     size_t line_number = 0;
-    while (std::getline(in, line)) {
+    for (;;) {
+      if (interactive && !held_.empty() && in.rdbuf()->in_avail() <= 0) Commit();
+      if (!std::getline(in, line)) break;
       ++line_number;
       ++count_;
       if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -151,7 +159,42 @@ class Scanner {
 
   size_t errors() const { return errors_; }
 
+  // Prints what is held once its records are where --audit-durability says;
+  // if the audit log cannot take them, the decisions become errors (fail
+  // closed: nothing is printed as decided without its record).
+  void Commit() {
+    if (held_.empty()) return;
+    absl::Status audited = args_.durability == JsonlAuditSink::Durability::kSynced
+                               ? sink_->Sync()
+                               : sink_->Flush();
+    std::string out;
+    for (Held& h : held_) {
+      if (audited.ok() || !h.decision) {
+        out += h.line;
+        continue;
+      }
+      ++errors_;
+      ScanError error;
+      error.set_error("audit log: the decision's record was not written: " +
+                      std::string(audited.message()));
+      json_.clear();
+      if (!google::protobuf::util::MessageToJsonString(error, &json_, print_).ok()) json_ = "{}";
+      out += "{\"id\":" + h.id_json + "," + json_.substr(1) + "\n";
+    }
+    if (!audited.ok()) std::cerr << "menshen: " << audited.message() << "\n";
+    std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
+    std::cout.flush();
+    held_.clear();
+    held_bytes_ = 0;
+  }
+
  private:
+  struct Held {
+    std::string id_json;
+    std::string line;
+    bool decision;  // a decision (with an audit record), not an input error
+  };
+
   void ScanText(const std::string& text, const google::protobuf::Value& id,
                 const std::string& name, size_t line_number) {
     request_id_ = id.has_string_value() ? id.string_value()
@@ -210,7 +253,7 @@ class Scanner {
       result.set_released(released);
       if (stream_cut_) result.set_cut_offset(static_cast<uint32_t>(cut_offset_));
     }
-    Print(result, result.mutable_id());
+    Print(result, result.mutable_id(), /*decision=*/true);
   }
 
   // Feeds `text` through a stream in chunks; leaves the decision in
@@ -243,13 +286,13 @@ class Scanner {
     ScanError error;
     *error.mutable_id() = id;
     error.set_error(where + ": " + one_line);
-    Print(error, error.mutable_id());
+    Print(error, error.mutable_id(), /*decision=*/false);
   }
 
   // Prints `message` with its id first, as the contract shows it (the JSON
   // printer puts well-known types such as Value last). `message` has the id
   // in field 1 and at least one more field, so its JSON is never "{}".
-  void Print(google::protobuf::Message& message, google::protobuf::Value* id) {
+  void Print(google::protobuf::Message& message, google::protobuf::Value* id, bool decision) {
     id_json_.clear();
     json_.clear();
     if (!google::protobuf::util::MessageToJsonString(*id, &id_json_, print_).ok()) id_json_ = "null";
@@ -258,12 +301,25 @@ class Scanner {
     if (!google::protobuf::util::MessageToJsonString(message, &json_, print_).ok()) {
       json_ = "{\"error\":\"internal: could not print the result\"}";
     }
-    std::cout << "{\"id\":" << id_json_ << "," << std::string_view(json_).substr(1) << '\n';
+    if (!hold_) {
+      std::cout << "{\"id\":" << id_json_ << "," << std::string_view(json_).substr(1) << '\n';
+      return;
+    }
+    Held& h = held_.emplace_back();
+    h.id_json = id_json_;
+    h.line = "{\"id\":" + id_json_ + "," + json_.substr(1) + "\n";
+    h.decision = decision;
+    held_bytes_ += h.line.size();
+    if (held_.size() >= kMaxHeldDecisions || held_bytes_ >= kMaxHeldBytes) Commit();
   }
 
   std::shared_ptr<const Engine> engine_;
   const ScanArgs& args_;
-  const google::protobuf::util::JsonPrintOptions print_ = PrintOptions();
+  JsonlAuditSink* sink_;
+  const bool hold_;
+  std::vector<Held> held_;
+  size_t held_bytes_ = 0;
+  const google::protobuf::util::JsonPrintOptions print_ = JsonPrintOptions();
   Decision decision_;
   std::string released_;  // --stream
   bool stream_cut_ = false;
@@ -276,24 +332,12 @@ class Scanner {
   size_t errors_ = 0;
 };
 
-}  // namespace
-
 int Scan(const std::vector<std::string>& args) {
   ScanArgs parsed;
   if (int rc = ParseScanArgs(args, &parsed); rc != kExitOk) return rc;
 
-  std::vector<std::shared_ptr<const Pack>> packs;
-  if (parsed.packs.empty()) {
-    absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> defaults = Pack::Defaults();
-    if (!defaults.ok()) return Fail(kExitUsage, defaults.status());
-    packs = *std::move(defaults);
-  }
-  for (const std::string& path : parsed.packs) {
-    absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::Load(path);
-    if (!pack.ok()) return Fail(kExitUsage, pack.status());
-    for (const std::string& n : (*pack)->notes()) std::cerr << "menshen: note: " << n << "\n";
-    packs.push_back(*std::move(pack));
-  }
+  absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> packs = LoadPackSpecs(parsed.packs);
+  if (!packs.ok()) return Fail(kExitUsage, packs.status());
   EngineOptions options;
   options.explain = parsed.explain;
   options.max_input_bytes = parsed.max_bytes;
@@ -310,18 +354,28 @@ int Scan(const std::vector<std::string>& args) {
   if (!parsed.audit_log.empty()) {
     JsonlAuditSink::Options sink_options;
     sink_options.path = parsed.audit_log;
+    sink_options.max_file_bytes = parsed.rotate_bytes;
+    sink_options.max_file_age = parsed.rotate_age;
+    sink_options.retention = parsed.retention;
+    // The scanner waits for the log once per batch (Sync/Flush), not per
+    // record: the sink itself only queues.
+    sink_options.durability = JsonlAuditSink::Durability::kQueued;
     absl::StatusOr<std::unique_ptr<JsonlAuditSink>> opened = JsonlAuditSink::Open(sink_options);
     if (!opened.ok()) return Fail(kExitUsage, opened.status());
     sink = *std::move(opened);
     options.audit_hook = sink->Hook();
     options.audit_include_text = parsed.audit_text;
   }
-  absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(std::move(packs), options);
+  absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(*std::move(packs), options);
   if (!engine.ok()) return Fail(kExitUsage, engine.status());
 
   // Check every input can be opened before printing anything.
   std::vector<std::unique_ptr<std::ifstream>> files;
+  std::vector<bool> interactive;  // input that may pause: print what is held before waiting
   for (const std::string& path : parsed.inputs) {
+    struct stat st;
+    interactive.push_back(::stat(path == "-" ? "/dev/stdin" : path.c_str(), &st) != 0 ||
+                          !S_ISREG(st.st_mode));
     if (path == "-") {
       files.push_back(nullptr);
       continue;
@@ -335,16 +389,18 @@ int Scan(const std::vector<std::string>& args) {
     files.push_back(std::move(f));
   }
   std::ios::sync_with_stdio(false);
-  Scanner scanner(*std::move(engine), parsed);
+  Scanner scanner(*std::move(engine), parsed, sink.get());
   for (size_t i = 0; i < files.size(); ++i) {
     std::istream& in = files[i] ? *files[i] : std::cin;
-    scanner.ScanStream(in, parsed.inputs[i]);
+    scanner.ScanStream(in, parsed.inputs[i], interactive[i]);
     if (in.bad()) {
+      scanner.Commit();
       return Fail(kExitBadInput, "scan: read error in " +
                                      (parsed.inputs[i] == "-" ? std::string("stdin")
                                                               : parsed.inputs[i]));
     }
   }
+  if (sink != nullptr) scanner.Commit();
   std::cout.flush();
   if (!std::cout) return Fail(kExitBadInput, "scan: could not write the results");
   if (sink != nullptr) {
@@ -360,5 +416,37 @@ int Scan(const std::vector<std::string>& args) {
   }
   return scanner.errors() > 0 ? kExitBadInput : kExitOk;
 }
+
+}  // namespace
+
+const Command kScanCommand = {
+    "scan", "check texts against packs and policy: one JSON decision per text",
+    "usage: menshen scan [--pack P ...] [--policy FILE] [--profile NAME] [--locale zh-CN|en]\n"
+    "                    [--direction input|output] [--jsonl] [--explain] [--max-bytes N]\n"
+    "                    [--audit-log FILE [--audit-text] [--audit-durability synced|written|queued]\n"
+    "                     [--audit-rotate-mb N] [--audit-rotate-hours H] [--retain-days D]]\n"
+    "                    [--stream N|random [--seed S]] [FILE ...|-]",
+    "Reads one text per line (or with --jsonl objects {\"id\":..., \"text\":...}) from the\n"
+    "FILEs or standard input and writes one JSON decision per text, in order: action,\n"
+    "hits with byte offsets, masked text, refusal, the policy rule that decided.\n"
+    "  --pack P            a pack to use (repeatable; see below)\n"
+    "  --policy FILE       a policy instead of the built-in default (docs/policy.md)\n"
+    "  --profile NAME      a profile of the policy (default, minors, ...)\n"
+    "  --locale zh-CN|en   the refusal's language (default: each text's dominant script)\n"
+    "  --direction D       input (a prompt, the default) or output (a model's answer)\n"
+    "  --jsonl             read JSON lines with an id and a text\n"
+    "  --explain           name the foldings that made each hit match\n"
+    "  --max-bytes N       refuse to check a text longer than N bytes (an error line)\n"
+    "  --audit-log FILE    append a hash-chained audit record per decision\n"
+    "  --audit-text        keep each text in its record (by default only its SHA-256)\n"
+    "  --audit-durability  synced (default: on disk before the decision is printed),\n"
+    "                      written, or queued\n"
+    "  --audit-rotate-mb N, --audit-rotate-hours H  rotate the log by size or age\n"
+    "  --retain-days D     delete rotated logs older than D days (recorded in the chain)\n"
+    "  --stream N|random   feed each text as a stream in N-byte (or random) chunks\n"
+    "  --seed S            the seed of random chunk sizes\n"
+    "Exit: 0 all checked, 1 some text could not be checked (an error line in its place),\n"
+    "2 bad usage or a bad pack or policy.",
+    Scan};
 
 }  // namespace menshen::cli

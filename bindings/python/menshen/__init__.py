@@ -16,16 +16,16 @@ from ._engine import (Action, AuditRecord, Decision, Direction, Engine, Hit, Lab
                       PackVersion, Stream, version)
 from ._ffi import library_path
 from ._guard import Guarded, chunk_text
-from .errors import (CallbackError, FileError, InputTooLargeError, InternalError,
-                     InvalidArgumentError, MenshenError, OutOfMemoryError, PackError,
-                     PolicyError, ProfileError, StateError, VersionError)
+from .errors import (AuditError, CallbackError, FileError, InputTooLargeError,
+                     InternalError, InvalidArgumentError, MenshenError, OutOfMemoryError,
+                     PackError, PolicyError, ProfileError, StateError, VersionError)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Action", "AuditRecord", "Decision", "Direction", "Engine", "Guarded", "Hit",
     "LabelPosition", "PackVersion", "Stream", "chunk_text", "library_path", "version",
-    "MenshenError", "CallbackError", "FileError", "InputTooLargeError", "InternalError",
-    "InvalidArgumentError", "OutOfMemoryError", "PackError", "PolicyError", "ProfileError",
-    "StateError", "VersionError",
+    "MenshenError", "AuditError", "CallbackError", "FileError", "InputTooLargeError",
+    "InternalError", "InvalidArgumentError", "OutOfMemoryError", "PackError", "PolicyError",
+    "ProfileError", "StateError", "VersionError",
 ]

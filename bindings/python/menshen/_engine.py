@@ -1,17 +1,19 @@
 """The engine, its decisions, streams and the audit hook, on the C ABI."""
 import codecs
+import collections
 import enum
 import threading
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence, Union
 
 from ._ffi import ffi, lib
-from .errors import MenshenError, error_for
+from .errors import AuditError, MenshenError, error_for
 
 Text = Union[str, bytes, bytearray, memoryview]
 
 _OK = 0
 _EUSER = -11
+_EAUDIT = -12
 
 
 class Action(enum.IntEnum):
@@ -49,7 +51,7 @@ class Hit:
 
     def span_of(self, text: Text) -> str:
         """The matched text, given the text that was checked."""
-        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        data = _encode(text) if isinstance(text, str) else bytes(text)
         return data[self.start:self.end].decode("utf-8", errors="replace")
 
 
@@ -76,6 +78,11 @@ class Decision:
     packs: List[PackVersion]
     invalid_utf8: int
     snapshot_id: int = 0  # the engine snapshot that decided (new with each reload)
+    # Why a stream was cut without a rule deciding ("max_input_bytes",
+    # "max_stream_holdback_bytes"; the action is then REFUSE or BLOCK), and
+    # the hits a stream counted but did not list.
+    cut_reason: str = ""
+    hits_not_kept: int = 0
 
     @property
     def allowed(self) -> bool:
@@ -104,6 +111,8 @@ class AuditRecord:
     packs: List[PackVersion]
     json: str
     protobuf: bytes = field(repr=False)
+    cut_reason: str = ""
+    hits_not_kept: int = 0
 
 
 _unpack = ffi.unpack
@@ -115,17 +124,31 @@ def _str(ptr, length) -> str:
     return _unpack(ptr, length).decode("utf-8", "replace")
 
 
+def _encode(text: str) -> bytes:
+    """UTF-8 of a str. A lone surrogate (which UTF-8 cannot hold) is passed
+    as the bytes Python's surrogatepass gives it, which are invalid UTF-8:
+    the library scans them as U+FFFD and counts them in invalid_utf8, as it
+    does any invalid UTF-8 a C caller passes."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
 def _utf8(value: Optional[str]):
     if value is None:
         return ffi.NULL, 0
-    data = value.encode("utf-8")
+    data = _encode(value)
     return data, len(data)
 
 
 def _text_arg(text: Text):
     """A C view of `text`: str is encoded once; buffers are passed without a copy."""
     if isinstance(text, str):
-        data = text.encode("utf-8")
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: see _encode
+            data = text.encode("utf-8", "surrogatepass")
         return data, len(data)
     if isinstance(text, bytes):
         return text, len(text)
@@ -147,11 +170,14 @@ _pending = threading.local()
 
 
 def _raise_for(status: int, detail: str):
-    if status == _EUSER:
-        exc = getattr(_pending, "exc", None)
-        if exc is not None:
-            _pending.exc = None
-            raise exc
+    exc = getattr(_pending, "exc", None)
+    if status == _EUSER and exc is not None:
+        _pending.exc = None
+        raise exc
+    if status == _EAUDIT:
+        # Fail closed: the hook that could not record is the cause.
+        _pending.exc = None
+        raise AuditError(detail, status) from exc
     raise error_for(status, detail)
 
 
@@ -220,7 +246,8 @@ class _Reader:
                         _str(d.profile, d.profile_len), _str(d.masked, d.masked_len),
                         _str(d.refusal, d.refusal_len), _str(d.label, d.label_len),
                         _LABEL_POSITIONS[d.label_position], hits, versions[1], versions[2],
-                        list(versions[3]), d.invalid_utf8, d.snapshot_id)
+                        list(versions[3]), d.invalid_utf8, d.snapshot_id,
+                        _str(d.cut_reason, d.cut_reason_len), d.hits_not_kept)
 
 
 def _read_audit(record) -> AuditRecord:
@@ -251,20 +278,34 @@ def _read_audit(record) -> AuditRecord:
                        _str(info.fold_version, info.fold_version_len), info.input_length,
                        _str(info.input_sha256, info.input_sha256_len), info.invalid_utf8,
                        _str(info.text, info.text_len) if info.has_text else None,
-                       hits, packs, json, protobuf)
+                       hits, packs, json, protobuf, _str(info.cut_reason, info.cut_reason_len),
+                       info.hits_not_kept)
 
 
 def _make_audit_callback(hook: Callable[[AuditRecord], None]):
     @ffi.callback("int(const menshen_audit_record *, void *)")
     def on_audit(record, _user):
         # Never let an exception unwind through C: keep it for the caller.
+        # While the hook runs this thread is inside a call on an engine,
+        # which close() must not wait for.
+        _pending.in_hook = getattr(_pending, "in_hook", 0) + 1
         try:
             hook(_read_audit(record))
             return 0
         except BaseException as e:  # noqa: B902 -- re-raised after C returns
             _pending.exc = e
             return 1
+        finally:
+            _pending.in_hook -= 1
     return on_audit
+
+
+def _drop(counts: dict, key) -> None:
+    left = counts[key] - 1
+    if left:
+        counts[key] = left
+    else:
+        del counts[key]
 
 
 class _Closable:
@@ -300,27 +341,52 @@ class Engine(_Closable):
               checking thread, before check()/finish() returns. An exception
               it raises is re-raised from that call (the decision was made).
     audit_include_text: put the checked text itself into audit records.
+    audit_fail_closed: an exception from audit_hook means the record could
+              not be kept: the call raises AuditError (the hook's exception
+              as its cause) and hands out no decision.
+    max_stream_hits: a stream's decision lists at most this many hits (the
+              most severe) and counts the rest in hits_not_kept (0: 256).
 
     Raises FileError, PackError, PolicyError, ProfileError with the library's
     message. Thread-safe: check() and stream() may be called from any number
-    of threads; the GIL is released while the library works.
+    of threads; the GIL is released while the library works. close() waits
+    for the calls running on other threads and refuses new ones.
     """
 
     def __init__(self, packs: Sequence[str] = (), policy: Optional[str] = None,
                  profile: Optional[str] = None, max_input_bytes: int = 0,
                  audit_hook: Optional[Callable[[AuditRecord], None]] = None,
-                 audit_include_text: bool = False):
+                 audit_include_text: bool = False, audit_fail_closed: bool = False,
+                 max_stream_hits: int = 0):
         self._local = threading.local()
-        self._callbacks = []  # kept alive while any snapshot may call them
         self._handle = None
-        options, keep = self._options(packs, policy, profile, max_input_bytes, audit_hook,
-                                      audit_include_text)
+        # Calls into C on this engine, and the audit callback each snapshot
+        # may call. A snapshot's callback lives until no call or stream that
+        # could be using that snapshot (registered at its generation or
+        # before) is left: a reload does not free the callback in-flight
+        # calls and open streams of the old snapshot still call.
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._reload_lock = threading.Lock()
+        self._closing = False
+        self._generation = 1       # the snapshot new calls use (C's snapshot_id)
+        # The generation of every C call in flight (close() waits for none to
+        # be left). A deque: append and remove are atomic under the GIL, so
+        # a check pays no lock.
+        self._calls = collections.deque()
+        self._streams = {}         # snapshot id -> open streams on it
+        self._callbacks = {}       # generation -> its cffi callback (or None)
+        options, keep, callback = self._options(packs, policy, profile, max_input_bytes,
+                                                audit_hook, audit_include_text,
+                                                audit_fail_closed, max_stream_hits)
         out = ffi.new("menshen_engine **")
         _check(lib.menshen_engine_open(options, out), _last_error)
         del keep
+        self._callbacks[1] = callback
         self._handle = out[0]
 
-    def _options(self, packs, policy, profile, max_input_bytes, audit_hook, include_text):
+    def _options(self, packs, policy, profile, max_input_bytes, audit_hook, include_text,
+                 fail_closed, max_stream_hits):
         if isinstance(packs, (str, bytes)):
             packs = [packs]
         options = _new_struct("menshen_engine_options")
@@ -336,12 +402,58 @@ class Engine(_Closable):
             keep.append(ffi.new("char[]", profile.encode()))
             options.profile = keep[-1]
         options.max_input_bytes = max_input_bytes
+        callback = None
         if audit_hook is not None:
             callback = _make_audit_callback(audit_hook)
-            self._callbacks.append(callback)
             options.audit_fn = callback
         options.audit_include_text = 1 if include_text else 0
-        return options, keep
+        options.audit_fail_closed = 1 if fail_closed else 0
+        options.max_stream_hits = max_stream_hits
+        return options, keep, callback
+
+    # -- call bookkeeping ------------------------------------------------------
+
+    def _enter(self) -> int:
+        """Registers a C call about to run; returns its generation."""
+        generation = self._generation
+        self._calls.append(generation)
+        if self._closing:  # after the append: close() either sees it or we see it
+            self._leave(generation)
+            raise MenshenError("the engine is closed")
+        return generation
+
+    def _leave(self, generation: int) -> None:
+        self._calls.remove(generation)
+        if len(self._callbacks) > 1 or self._closing:
+            with self._lock:
+                # A replaced snapshot's callback may go now; close() may wait.
+                self._release_callbacks_locked()
+                if not self._calls:
+                    self._idle.notify_all()
+
+    def _stream_opened(self, snapshot_id: int) -> None:
+        with self._lock:
+            self._streams[snapshot_id] = self._streams.get(snapshot_id, 0) + 1
+
+    def _stream_closed(self, snapshot_id: int) -> None:
+        with self._lock:
+            _drop(self._streams, snapshot_id)
+            self._release_callbacks_locked()
+
+    def _release_callbacks_locked(self) -> None:
+        # A call that began at generation g may run on any snapshot from g to
+        # the current one (reloads can land between its registration and its
+        # C call), so it keeps all of those callbacks; an open stream knows
+        # its snapshot and keeps that one. A reload's new callback (above the
+        # current generation) waits for its swap.
+        current = None if self._handle is None else self._generation
+        calls = list(self._calls)
+        oldest_call = min(calls) if calls else None
+        for generation in list(self._callbacks):
+            retired = current is None or generation < current
+            if (retired and generation not in self._streams and
+                    (oldest_call is None or generation < oldest_call)):
+                del self._callbacks[generation]
 
     @property
     def _engine(self):
@@ -373,15 +485,20 @@ class Engine(_Closable):
               profile: Optional[str] = None, locale: Optional[str] = None,
               request_id: Optional[str] = None) -> Decision:
         """Checks one text (str, or bytes-like UTF-8 without a copy) and
-        returns the decision. Invalid UTF-8 is scanned as U+FFFD and counted
-        in Decision.invalid_utf8. Raises ProfileError, InputTooLargeError."""
+        returns the decision. Invalid UTF-8, and lone surrogates in a str, are
+        scanned as U+FFFD and counted in Decision.invalid_utf8. Raises
+        ProfileError, InputTooLargeError, AuditError (fail closed)."""
         reader = self._reader()
         data, size = _text_arg(text)
         if profile is None and locale is None and request_id is None and direction == "input":
             options = ffi.NULL
         else:
             options, _keep = self._check_options(direction, profile, locale, request_id)
-        status = lib.menshen_check(self._engine, data, size, options, reader.result)
+        generation = self._enter()
+        try:
+            status = lib.menshen_check(self._handle, data, size, options, reader.result)
+        finally:
+            self._leave(generation)
         if status != _OK:
             if status == _EUSER and getattr(_pending, "exc", None) is not None:
                 exc, _pending.exc = _pending.exc, None
@@ -396,9 +513,20 @@ class Engine(_Closable):
         """Opens a stream: feed() chunks as they come, finish() at the end."""
         options, keep = self._check_options(direction, profile, locale, request_id)
         out = ffi.new("menshen_stream **")
-        _check(lib.menshen_stream_open(self._engine, options, out), _last_error)
+        generation = self._enter()
+        try:
+            _check(lib.menshen_stream_open(self._handle, options, out), _last_error)
+            # The snapshot the stream is on, whose callback it will call.
+            reader = self._reader()
+            lib.menshen_stream_result(out[0], reader.result)
+            decision = reader.decision
+            _check(lib.menshen_result_get(reader.result, decision), _last_error)
+            snapshot = decision.snapshot_id
+            self._stream_opened(snapshot)
+        finally:
+            self._leave(generation)
         del keep
-        return Stream(self, out[0])
+        return Stream(self, out[0], snapshot)
 
     def guard(self, chunks, direction: Union[str, Direction] = "output",
               profile: Optional[str] = None, locale: Optional[str] = None,
@@ -413,13 +541,33 @@ class Engine(_Closable):
     def reload(self, packs: Sequence[str] = (), policy: Optional[str] = None,
                profile: Optional[str] = None, max_input_bytes: int = 0,
                audit_hook: Optional[Callable[[AuditRecord], None]] = None,
-               audit_include_text: bool = False) -> None:
+               audit_include_text: bool = False, audit_fail_closed: bool = False,
+               max_stream_hits: int = 0) -> None:
         """Builds a new snapshot and swaps it in atomically; checks running on
-        other threads finish on the old one. On error the engine is unchanged."""
-        options, keep = self._options(packs, policy, profile, max_input_bytes, audit_hook,
-                                      audit_include_text)
-        status = lib.menshen_engine_reload(self._engine, options)
-        del keep
+        other threads finish on the old one. On error the engine is unchanged.
+        The old snapshot's audit hook is released once no call or stream that
+        may use it is left."""
+        options, keep, callback = self._options(packs, policy, profile, max_input_bytes,
+                                                audit_hook, audit_include_text,
+                                                audit_fail_closed, max_stream_hits)
+        with self._reload_lock:
+            with self._lock:
+                # Checks may call the new snapshot's callback as soon as the
+                # C reload swaps it in, before this thread returns.
+                new_generation = self._generation + 1
+                self._callbacks[new_generation] = callback
+            generation = self._enter()
+            try:
+                status = lib.menshen_engine_reload(self._handle, options)
+            finally:
+                self._leave(generation)
+            del keep
+            with self._lock:
+                if status == _OK:
+                    self._generation = new_generation
+                else:
+                    del self._callbacks[new_generation]
+                self._release_callbacks_locked()
         if status != _OK:
             _raise_for(status, ffi.string(lib.menshen_engine_error(self._handle)).decode(
                 "utf-8", "replace"))
@@ -428,16 +576,33 @@ class Engine(_Closable):
     def holdback_bytes(self) -> int:
         """The most input bytes a stream holds back before releasing them."""
         out = ffi.new("size_t *")
-        _check(lib.menshen_engine_holdback_bytes(self._engine, out), _last_error)
+        generation = self._enter()
+        try:
+            status = lib.menshen_engine_holdback_bytes(self._handle, out)
+        finally:
+            self._leave(generation)
+        _check(status, _last_error)
         return out[0]
 
     def close(self) -> None:
-        """Frees the engine. Decisions already returned stay valid; open
-        streams keep their snapshot. Call only when no other thread uses it."""
-        if self._handle is not None:
-            lib.menshen_engine_close(self._handle)
-            self._handle = None
-
+        """Frees the engine: refuses new calls, waits for the calls running on
+        other threads, then frees it. Decisions already returned stay valid;
+        open streams keep their snapshot (and its audit hook). Raises
+        MenshenError when called from inside a call on this engine (an audit
+        hook), which would wait for itself."""
+        with self._lock:
+            if self._handle is None:
+                return
+            if getattr(_pending, "in_hook", 0) > 0 and self._calls:
+                raise MenshenError("close() inside a call on this engine (its audit hook?) "
+                                   "would wait for itself")
+            self._closing = True
+            while self._calls:
+                self._idle.wait()
+            handle, self._handle = self._handle, None
+        lib.menshen_engine_close(handle)
+        with self._lock:
+            self._release_callbacks_locked()
 
 
 class Stream(_Closable):
@@ -445,8 +610,11 @@ class Stream(_Closable):
     pattern could still complete over, and has masks applied. Owned by one
     thread at a time. Use as a context manager or call close()."""
 
-    def __init__(self, engine: Engine, handle):
-        self._engine = engine  # keeps the audit callbacks alive
+    def __init__(self, engine: Engine, handle, snapshot: int):
+        # Registered with the engine on its snapshot: the audit callback the
+        # snapshot calls stays alive until close().
+        self._engine = engine
+        self._snapshot = snapshot
         self._handle = handle
         self._released = ffi.new("const char **")
         self._released_len = ffi.new("size_t *")
@@ -504,7 +672,8 @@ class Stream(_Closable):
         per branch of beam search or speculative decoding)."""
         out = ffi.new("menshen_stream **")
         _check(lib.menshen_stream_fork(self._stream, out), _last_error)
-        copy = Stream(self._engine, out[0])
+        self._engine._stream_opened(self._snapshot)
+        copy = Stream(self._engine, out[0], self._snapshot)
         copy._decoder.setstate(self._decoder.getstate())
         return copy
 
@@ -539,7 +708,7 @@ class Stream(_Closable):
         if self._handle is not None:
             lib.menshen_stream_close(self._handle)
             self._handle = None
-
+            self._engine._stream_closed(self._snapshot)
 
 
 def version() -> str:

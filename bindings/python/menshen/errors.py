@@ -61,9 +61,16 @@ class CallbackError(MenshenError):
     status = -11
 
 
+class AuditError(MenshenError):
+    """Fail closed: the decision's audit record was not taken (the audit hook
+    of an engine opened with audit_fail_closed=True raised). There is no
+    decision to act on; the hook's exception is the __cause__."""
+    status = -12
+
+
 _BY_STATUS = {cls.status: cls for cls in (
     InvalidArgumentError, OutOfMemoryError, VersionError, FileError, PackError, PolicyError,
-    ProfileError, InputTooLargeError, StateError, InternalError, CallbackError)}
+    ProfileError, InputTooLargeError, StateError, InternalError, CallbackError, AuditError)}
 
 
 def error_for(status, message):
