@@ -86,11 +86,13 @@ class Pack {
   // Every default pack compiled into the library, in DefaultPackNames()
   // order: our keyword packs for the five risk classes of GB/T 45654-2025
   // (risk-a1 … risk-a5), personal information, secrets, prompt injection and
-  // abuse (keyword_packs/*/README.md). Compiled from the embedded sources on
-  // each call: call once and share.
+  // abuse, and the intent rules that recognise requests for harm (intent-zh,
+  // intent-en; keyword_packs/*/README.md). Compiled from the embedded sources
+  // on each call: call once and share.
   static absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> Defaults();
   // The names of the default packs: "risk-a1" … "risk-a5", "pii-zh",
-  // "secrets", "prompt-injection", "abuse-zh", "abuse-en".
+  // "secrets", "prompt-injection", "abuse-zh", "abuse-en", "intent-zh",
+  // "intent-en".
   static const std::vector<std::string>& DefaultPackNames();
 
   ~Pack();

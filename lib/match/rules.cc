@@ -236,17 +236,11 @@ void RulePrefilter::Filter(const RuleIndex& index, std::vector<Candidate>* candi
 }
 
 void RuleEvaluator::Reset(const RuleIndex* index, const std::vector<uint8_t>* active) {
-  if (index_ != index || index == nullptr) {
-    rule_states_.assign(index == nullptr ? 0 : index->rules_.size(), RuleState{});
-    stamp_ = 0;
-  }
   index_ = index;
   active_ = active;
-  if (++stamp_ == 0) {  // wrapped: forget every stamp
-    std::fill(rule_states_.begin(), rule_states_.end(), RuleState{});
-    stamp_ = 1;
-  }
-  set_states_.clear();
+  part_states_.clear();
+  status_.clear();
+  set_seen_.assign(index == nullptr ? 0 : (index->set_count() + 63) / 64, 0);
   kept_.clear();
   hits_.clear();
   parts_.clear();
@@ -255,8 +249,9 @@ void RuleEvaluator::Reset(const RuleIndex* index, const std::vector<uint8_t>* ac
 }
 
 size_t RuleEvaluator::memory_bytes() const {
-  return set_states_.capacity() * (sizeof(uint32_t) + sizeof(SetState) + 1) +
-         rule_states_.capacity() * sizeof(RuleState) +
+  return part_states_.capacity() * (sizeof(uint32_t) + sizeof(PartState) + 1) +
+         set_seen_.capacity() * sizeof(uint64_t) +
+         status_.capacity() * (sizeof(uint32_t) + sizeof(uint8_t) + 1) +
          sizeof(PartHit) * (kept_.capacity() + parts_.capacity() + pending_parts_.capacity() +
                             occurrences_.capacity()) +
          sizeof(RuleHit) * hits_.capacity() +
@@ -271,41 +266,61 @@ void RuleEvaluator::Add(const PartHit& hit) {
   if (part < 0) return;
   const uint32_t first = index_->part_sets_begin_[static_cast<uint32_t>(part)];
   const uint32_t last = index_->part_sets_begin_[static_cast<uint32_t>(part) + 1];
-  // Every set of the part keeps the occurrence first, so that a rule whose
-  // steps share the part sees it in each of them.
+  // The part keeps the occurrence and its sets are marked first, so that a
+  // rule whose steps share the part sees it in each of them.
+  PartState& state = part_states_[static_cast<uint32_t>(part)];
+  if (state.count == state.cap && state.cap < kKeptPerPart) {
+    // Not yet wrapped: occurrence i is in slot i. Moved to a full ring (the
+    // old slot is left unused until the next text).
+    const uint32_t cap = state.cap == 0 ? 1 : kKeptPerPart;
+    const uint32_t slot = static_cast<uint32_t>(kept_.size());
+    kept_.resize(kept_.size() + cap);
+    std::copy(kept_.begin() + state.slot, kept_.begin() + state.slot + state.count,
+              kept_.begin() + slot);
+    state.slot = slot;
+    state.cap = cap;
+  }
+  kept_[state.slot + state.count % state.cap] = hit;
+  ++state.count;
   for (uint32_t k = first; k < last; ++k) {
-    auto [it, inserted] = set_states_.try_emplace(index_->part_sets_[k]);
-    SetState& set = it->second;
-    if (inserted) {
-      set.slot = static_cast<uint32_t>(kept_.size());
-      kept_.resize(kept_.size() + kKeptPerSet);
-    }
-    kept_[set.slot + set.count % kKeptPerSet] = hit;
-    ++set.count;
+    const uint32_t set = index_->part_sets_[k];
+    set_seen_[set >> 6] |= uint64_t{1} << (set & 63);
   }
   for (uint32_t k = first; k < last; ++k) {
     const uint32_t set = index_->part_sets_[k];
     for (uint32_t u = index_->set_uses_begin_[set]; u < index_->set_uses_begin_[set + 1]; ++u) {
       const RuleIndex::Use use = index_->set_uses_[u];
       if (active_ != nullptr && !(*active_)[use.rule]) continue;
-      RuleState& state = StateOf(use.rule);
-      if (use.step == RuleIndex::kUnless) {
-        if (state.status == kOpen || state.status == kPending) state.status = kCancelled;
-        continue;
-      }
-      if (state.status != kOpen) continue;
-      state.seen |= 1u << use.step;
-      const uint32_t all = (1u << index_->rules_[use.rule].positive) - 1;
-      if (state.seen == all) Evaluate(use.rule, use.step, hit);
+      // An unless part is only remembered (its set occurred); a completed
+      // rule waits for the end of the text to be sure none occurs.
+      if (use.step == RuleIndex::kUnless) continue;
+      const RuleIndex::Rule& rule = index_->rules_[use.rule];
+      if (!Complete(rule, use.step) || status_.contains(use.rule) || Cancelled(rule)) continue;
+      Evaluate(use.rule, use.step, hit);
     }
   }
 }
 
+bool RuleEvaluator::Complete(const RuleIndex::Rule& rule, uint32_t step) const {
+  const RuleIndex::Step* steps = &index_->steps_[rule.first_step];
+  if (rule.anchor != step && !Occurred(steps[rule.anchor].set)) return false;
+  for (uint32_t i = 0; i < rule.positive; ++i) {
+    if (i != step && i != rule.anchor && !Occurred(steps[i].set)) return false;
+  }
+  return true;
+}
+
+bool RuleEvaluator::Cancelled(const RuleIndex::Rule& rule) const {
+  for (uint32_t u = 0; u < rule.unless_count; ++u) {
+    if (Occurred(index_->unless_sets_[rule.first_unless + u])) return true;
+  }
+  return false;
+}
+
 void RuleEvaluator::Finish() {
   for (const auto& [rule, pending] : pending_) {
-    RuleState& state = StateOf(rule);
-    if (state.status != kPending) continue;
-    state.status = kFired;
+    if (Cancelled(index_->rules_[rule])) continue;
+    status_[rule] = kFired;
     RuleHit h = pending;
     h.first_part = static_cast<uint32_t>(parts_.size());
     parts_.insert(parts_.end(), pending_parts_.begin() + pending.first_part,
@@ -317,13 +332,21 @@ void RuleEvaluator::Finish() {
 }
 
 void RuleEvaluator::Gather(uint32_t set, std::vector<PartHit>* out) const {
-  auto it = set_states_.find(set);
-  if (it == set_states_.end()) return;
-  const SetState& state = it->second;
-  const uint32_t kept = std::min(state.count, kKeptPerSet);
-  // Oldest first, in feeding order.
-  for (uint32_t k = state.count - kept; k < state.count; ++k) {
-    out->push_back(kept_[state.slot + k % kKeptPerSet]);
+  if (!Occurred(set)) return;
+  const size_t from = out->size();
+  for (uint32_t k = index_->set_parts_begin_[set]; k < index_->set_parts_begin_[set + 1]; ++k) {
+    auto it = part_states_.find(index_->set_parts_[k]);
+    if (it == part_states_.end()) continue;
+    const PartState& state = it->second;
+    for (uint32_t i = state.count - std::min(state.count, state.cap); i < state.count; ++i) {
+      out->push_back(kept_[state.slot + i % state.cap]);
+    }
+  }
+  // Oldest first, in feeding order; the latest kKeptPerSet.
+  std::sort(out->begin() + static_cast<std::ptrdiff_t>(from), out->end(), PartHitLess);
+  if (out->size() - from > kKeptPerSet) {
+    out->erase(out->begin() + static_cast<std::ptrdiff_t>(from),
+               out->end() - static_cast<std::ptrdiff_t>(kKeptPerSet));
   }
 }
 
@@ -413,12 +436,11 @@ void RuleEvaluator::Evaluate(uint32_t rule_index, uint32_t j, const PartHit& hit
     h.end = std::max(h.end, p.original_end);
     parts.push_back(p);
   }
-  RuleState& state = StateOf(rule_index);
   if ((rule.unless_count > 0)) {
-    state.status = kPending;
+    status_[rule_index] = kPending;
     pending_.emplace_back(rule_index, h);
   } else {
-    state.status = kFired;
+    status_[rule_index] = kFired;
     hits_.push_back(h);
   }
 }

@@ -173,34 +173,37 @@ class RuleEvaluator {
   size_t memory_bytes() const;
 
  private:
-  // A set keeps its latest kKeptPerSet occurrences (a ring in kept_); older
-  // ones matter only when parts of a step occur that often between two parts
-  // of a rule.
+  // A part keeps its latest occurrences, at most kKeptPerPart (a ring in
+  // kept_, of one slot until a second occurrence): a part that occurs once
+  // costs one. A step's set is the union of its parts' occurrences, of
+  // which evaluation looks at the latest kKeptPerSet; older ones matter only
+  // when parts of a step occur that often between two parts of a rule.
+  static constexpr uint32_t kKeptPerPart = 4;
   static constexpr uint32_t kKeptPerSet = 16;
-  struct SetState {
-    uint32_t count = 0;  // occurrences seen, of which the last kKeptPerSet are kept
-    uint32_t slot = 0;   // first of kKeptPerSet slots in kept_
+  struct PartState {
+    uint32_t count = 0;  // occurrences seen, of which the last `cap` are kept
+    uint32_t slot = 0;   // first of `cap` slots in kept_
+    uint32_t cap = 0;
   };
-  enum : uint8_t { kOpen = 0, kFired = 1, kPending = 2, kCancelled = 3 };
-  struct RuleState {
-    uint32_t stamp = 0;  // the text it belongs to; stale state reads as new
-    uint32_t seen = 0;   // bit per positive step with an occurrence
-    uint8_t status = kOpen;
-  };
-  RuleState& StateOf(uint32_t rule) {
-    RuleState& state = rule_states_[rule];
-    if (state.stamp != stamp_) state = RuleState{stamp_, 0, kOpen};
-    return state;
-  }
+  enum : uint8_t { kFired = 1, kPending = 2 };
+  // Whether a part of `set` occurred in this text.
+  bool Occurred(uint32_t set) const { return (set_seen_[set >> 6] >> (set & 63)) & 1; }
+  // Whether every positive step of `rule` but `step` has occurred (the
+  // anchor, least likely to, first), and none of its unless parts.
+  bool Complete(const RuleIndex::Rule& rule, uint32_t step) const;
+  bool Cancelled(const RuleIndex::Rule& rule) const;
 
   void Evaluate(uint32_t rule, uint32_t step, const PartHit& hit);
   void Gather(uint32_t set, std::vector<PartHit>* out) const;
 
   const RuleIndex* index_ = nullptr;
   const std::vector<uint8_t>* active_ = nullptr;
-  absl::flat_hash_map<uint32_t, SetState> set_states_;  // only the sets this text touched
-  std::vector<RuleState> rule_states_;  // by rule, stamped: a new text costs nothing
-  uint32_t stamp_ = 0;
+  // Only the parts that occurred and the rules that completed: a stream's
+  // state grows with what occurs in it (and a bit per set), not with the
+  // packs' rules.
+  absl::flat_hash_map<uint32_t, PartState> part_states_;
+  std::vector<uint64_t> set_seen_;  // bit per set that occurred
+  absl::flat_hash_map<uint32_t, uint8_t> status_;  // kFired or kPending, by rule
   std::vector<PartHit> kept_;
   std::vector<RuleHit> hits_;
   std::vector<PartHit> parts_;

@@ -712,6 +712,7 @@ void StreamState::ShrinkBuffers() {
   ShrinkIfOversized(live_);
   ShrinkScratch(fresh_);
   ShrinkScratch(settling_);
+  ShrinkScratch(new_parts_);
   ShrinkScratch(mask_spans_);
 }
 
