@@ -23,6 +23,10 @@ Risk codes of their categories come from the proposed mapping in
 Shipped banks (the regression suite, keyword_packs/banks):
   should-refuse.jsonl, should-answer.jsonl      field `risk` is the code
 
+Benign text (--benign FILE, repeatable; one text per line, e.g. manpages,
+fortunes): every line should be answered; reported per file, scanned as a
+prompt (input) and as an answer (output).
+
 Output: Markdown tables on stdout (per bank, per risk: questions, refused,
 rate); with --show-misses / --show-false, examples of missed should-refuse
 and refused should-answer questions on stderr, for development.
@@ -95,9 +99,9 @@ def shipped_questions(folder):
                 yield (bank, r["expect"], r["risk"], r["id"], r["text"])
 
 
-def scan_all(cli, packs, policy, questions):
+def scan_all(cli, packs, policy, questions, direction="input"):
     """Runs the CLI once over every question; returns id -> decision."""
-    cmd = [cli, "scan", "--jsonl", "--direction", "input"]
+    cmd = [cli, "scan", "--jsonl", "--direction", direction]
     for p in packs:
         cmd += ["--pack", p]
     if policy:
@@ -135,6 +139,7 @@ def main():
     parser.add_argument("--show-misses", type=int, default=0)
     parser.add_argument("--show-false", type=int, default=0)
     parser.add_argument("--only-bank", action="append", default=[])
+    parser.add_argument("--benign", action="append", default=[])
     parser.add_argument("--json")
     args = parser.parse_args()
     banks = os.path.normpath(args.banks)
@@ -200,6 +205,27 @@ def main():
             for qid, text, d in items[:limit]:
                 hits = ",".join(f"{h['term']}/{h['category']}/{h['severity']}" for h in d.get("hits", []))
                 print(f"{label}\t{qid}\t{text[:160]}\t{d.get('rule', '')}\t{hits}", file=sys.stderr)
+    if args.benign:
+        print()
+        print("### benign text, one per line (should answer)")
+        print()
+        print("| file | lines | refused as input | refused as output |")
+        print("|---|---:|---:|---:|")
+        for path in args.benign:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                lines = [l.strip() for l in f if l.strip()]
+            qs = [("benign", "answer", "-", f"b{i}", t) for i, t in enumerate(lines)]
+            row = []
+            for direction in ("input", "output"):
+                d = scan_all(args.cli, args.pack, args.policy, qs, direction)
+                bad = [q for q in qs if refused(d.get(q[3], {}))]
+                row.append(f"{len(bad)} = {pct(len(bad), len(qs))}")
+                for q in bad[:args.show_false]:
+                    hits = ",".join(f"{h['term']}/{h['category']}" for h in d[q[3]].get("hits", []))
+                    print(f"benign-{direction}\t{os.path.basename(path)}\t{q[4][:160]}\t"
+                          f"{d[q[3]].get('rule', '')}\t{hits}", file=sys.stderr)
+            summary["benign:" + os.path.basename(path)] = {"lines": len(qs), "refused": row}
+            print(f"| {os.path.basename(path)} | {len(qs)} | {row[0]} | {row[1]} |")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(summary, f, ensure_ascii=False, indent=1, sort_keys=True)

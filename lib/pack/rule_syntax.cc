@@ -287,4 +287,29 @@ absl::StatusOr<std::string> AndRuleText(absl::Span<const std::string> parts) {
   return FormatRule(rule);
 }
 
+absl::StatusOr<std::string> ParseImportedAndLine(std::string_view line) {
+  static constexpr std::string_view kFullWidthPlus = "\xEF\xBC\x8B";  // U+FF0B
+  std::vector<std::string> parts;
+  std::string current;
+  bool plus = false;
+  for (size_t i = 0; i < line.size();) {
+    if (line[i] == '+') {
+      parts.push_back(std::move(current));
+      current.clear();
+      plus = true;
+      ++i;
+    } else if (line.substr(i, kFullWidthPlus.size()) == kFullWidthPlus) {
+      parts.push_back(std::move(current));
+      current.clear();
+      plus = true;
+      i += kFullWidthPlus.size();
+    } else {
+      current.push_back(line[i++]);
+    }
+  }
+  if (!plus) return absl::NotFoundError("the line has no '+': a term, not a rule");
+  parts.push_back(std::move(current));
+  return AndRuleText(parts);
+}
+
 }  // namespace menshen::internal

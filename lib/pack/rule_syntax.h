@@ -84,6 +84,12 @@ std::string EscapeRuleTerm(std::string_view term);
 // kMaxRulePositiveSteps parts.
 absl::StatusOr<std::string> AndRuleText(absl::Span<const std::string> parts);
 
+// A raw line of an external list, "a+b+c" (ASCII or full-width plus signs,
+// spaces around parts trimmed), as the text of an AND rule (AndRuleText).
+// A line without a plus sign is not a rule: NotFound, so an importer can
+// read it as a term. Errors as AndRuleText's (e.g. "a++b": an empty part).
+absl::StatusOr<std::string> ParseImportedAndLine(std::string_view line);
+
 }  // namespace menshen::internal
 
 #endif  // MENSHEN_LIB_PACK_RULE_SYNTAX_H_

@@ -16,6 +16,7 @@ namespace menshen {
 namespace {
 
 using ::menshen::internal::AndRuleText;
+using ::menshen::internal::ParseImportedAndLine;
 using ::menshen::internal::FormatRule;
 using ::menshen::internal::ParseRule;
 using ::menshen::internal::RuleSyntax;
@@ -149,6 +150,17 @@ TEST(RuleSyntax, AndRuleTextForImporters) {
   EXPECT_FALSE(AndRuleText({"only"}).ok());
   EXPECT_FALSE(AndRuleText({"a", " "}).ok());
   EXPECT_FALSE(AndRuleText({"a", "b\tc"}).ok());
+}
+
+TEST(RuleSyntax, ImportedAndLines) {
+  absl::StatusOr<std::string> text = ParseImportedAndLine(" 疫情 +病毒＋ 封城 ");
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(*text, "疫情 + 病毒 + 封城");
+  ASSERT_TRUE(ParseRule(*text).ok());
+  EXPECT_TRUE(absl::IsNotFound(ParseImportedAndLine("只是一个词").status()));
+  EXPECT_THAT(std::string(ParseImportedAndLine("a++b").status().message()),
+              HasSubstr("an empty part"));
+  EXPECT_FALSE(ParseImportedAndLine("a+b+c+d+e+f+g+h+i").ok());  // more than 8 parts
 }
 
 class RuleMatchGroups : public ::testing::Test {
