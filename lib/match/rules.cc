@@ -334,12 +334,24 @@ void RuleEvaluator::Finish() {
 void RuleEvaluator::Gather(uint32_t set, std::vector<PartHit>* out) const {
   if (!Occurred(set)) return;
   const size_t from = out->size();
-  for (uint32_t k = index_->set_parts_begin_[set]; k < index_->set_parts_begin_[set + 1]; ++k) {
-    auto it = part_states_.find(index_->set_parts_[k]);
-    if (it == part_states_.end()) continue;
-    const PartState& state = it->second;
+  auto take = [&](const PartState& state) {
     for (uint32_t i = state.count - std::min(state.count, state.cap); i < state.count; ++i) {
       out->push_back(kept_[state.slot + i % state.cap]);
+    }
+  };
+  const uint32_t begin = index_->set_parts_begin_[set];
+  const uint32_t end = index_->set_parts_begin_[set + 1];
+  if (part_states_.size() < end - begin) {
+    // Fewer parts occurred than the set has (a large group): look at those.
+    for (const auto& [part, state] : part_states_) {
+      const uint32_t* first = &index_->part_sets_[index_->part_sets_begin_[part]];
+      const uint32_t* last = &index_->part_sets_[0] + index_->part_sets_begin_[part + 1];
+      if (std::find(first, last, set) != last) take(state);
+    }
+  } else {
+    for (uint32_t k = begin; k < end; ++k) {
+      auto it = part_states_.find(index_->set_parts_[k]);
+      if (it != part_states_.end()) take(it->second);
     }
   }
   // Oldest first, in feeding order; the latest kKeptPerSet.
