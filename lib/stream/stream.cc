@@ -246,7 +246,8 @@ uint64_t StreamState::CodePointAt(uint64_t folded) {
   if (cp_cache_offset_ >= window_base_ && cp_cache_offset_ <= folded) {
     count = cp_cache_count_ + CountCodePoints(text.substr(cp_cache_offset_ - window_base_,
                                                           folded - cp_cache_offset_));
-  } else if (cp_cache_offset_ >= window_base_ && cp_cache_offset_ - folded < folded - window_base_) {
+  } else if (cp_cache_offset_ >= window_base_ &&
+             cp_cache_offset_ - folded < folded - window_base_) {
     count = cp_cache_count_ - CountCodePoints(text.substr(folded - window_base_,
                                                           cp_cache_offset_ - folded));
   } else {
