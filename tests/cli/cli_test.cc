@@ -114,7 +114,8 @@ TEST(Cli, ExplainNamesTheFoldings) {
   };
   EXPECT_EQ(first_hit(Json(r.lines[0])).at("explain").string_value(), "traditional,noise");
   EXPECT_EQ(first_hit(Json(r.lines[0])).at("start").number_value(), 6);
-  for (const auto& v : Json(r.lines[0]).fields().at("hits").list_value().values()) {
+  const google::protobuf::Struct first = Json(r.lines[0]);
+  for (const auto& v : first.fields().at("hits").list_value().values()) {
     const auto& hit = v.struct_value().fields();
     if (!hit.contains("kind")) continue;
     EXPECT_EQ(hit.at("kind").string_value(), "rule");
