@@ -159,8 +159,9 @@ typedef struct menshen_engine_options {
   size_t struct_size; /* sizeof(menshen_engine_options) */
   /* Compiled .mspack files or pack source folders (compiled on open), as
    * NUL-terminated paths; borrowed for the call. pack_count 0 means the
-   * default packs embedded in the library (starter, pii-zh, secrets,
-   * prompt-injection, abuse-zh, abuse-en), compiled on open and reload. */
+   * default packs embedded in the library (risk-a1..risk-a5, pii-zh,
+   * secrets, prompt-injection, abuse-zh, abuse-en, intent-zh, intent-en),
+   * compiled on open and reload. */
   const char *const *packs;
   size_t pack_count;
   /* A policy file (policy.textproto); NULL means the embedded default. */

@@ -39,6 +39,21 @@ struct Hit {
   // Which foldings the match needed (menshen::internal::FoldKind bits); only
   // computed when EngineOptions::explain is set.
   uint32_t foldings = 0;
+  // The hit of a rule (docs/packs.md, "Rules"): `term` is the rule's text,
+  // the span runs from the first to the last byte of the parts that
+  // satisfied it, and those parts are Decision::rule_parts[first_part,
+  // first_part + part_count). A rule's hit is never masked: its parts are
+  // ordinary words that mean harm only together.
+  bool rule = false;
+  uint32_t first_part = 0;
+  uint32_t part_count = 0;
+};
+
+// One part of a rule's hit: the term of the rule that matched, and where.
+struct RulePart {
+  std::string_view term;  // as written in the rule
+  size_t start = 0;       // original bytes [start, end)
+  size_t end = 0;
 };
 
 // Where the policy wants the AI-generated label placed, for output.
@@ -58,12 +73,15 @@ struct Decision {
   // The profile that decided.
   std::string profile;
   // Deny hits in order of start, then end, then entry id. Allowlisted spans
-  // and rejected candidates are not here. A stream keeps at most
+  // and rejected candidates are not here, nor are rule parts by themselves. A
+  // stream keeps at most
   // EngineOptions::max_stream_hits of them (the most severe, the earliest
   // among equals) and counts the rest in hits_not_kept; the action, rule and
   // refusal are decided on all of them.
   std::vector<Hit> hits;
   size_t hits_not_kept = 0;
+  // The parts of rule hits (Hit::first_part, Hit::part_count).
+  std::vector<RulePart> rule_parts;
   // The original text with every hit span masked in the policy's masking
   // style (a mask character per code point, or a placeholder per span).
   std::string masked;

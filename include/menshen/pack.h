@@ -55,8 +55,10 @@ struct PackInfo {
   std::string hyperscan_version;   // of the build that compiled the databases
   size_t literal_count = 0;
   size_t regex_count = 0;
+  size_t rule_count = 0;  // rules (docs/packs.md, "Rules")
+  size_t part_count = 0;  // the distinct literals rules are made of
   size_t allow_count = 0;
-  // Deny entries per category code, e.g. {"A1.8": 42}.
+  // Deny entries (terms, regexes and rules) per category code, e.g. {"A1.8": 42}.
   std::map<std::string, size_t> counts_by_category;
   // Chinese and English names of those categories and their classes, from
   // the taxonomy the pack was built with: code → "中文名 / English name".
@@ -84,11 +86,13 @@ class Pack {
   // Every default pack compiled into the library, in DefaultPackNames()
   // order: our keyword packs for the five risk classes of GB/T 45654-2025
   // (risk-a1 … risk-a5), personal information, secrets, prompt injection and
-  // abuse (keyword_packs/*/README.md). Compiled from the embedded sources on
-  // each call: call once and share.
+  // abuse, and the intent rules that recognise requests for harm (intent-zh,
+  // intent-en; keyword_packs/*/README.md). Compiled from the embedded sources
+  // on each call: call once and share.
   static absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> Defaults();
   // The names of the default packs: "risk-a1" … "risk-a5", "pii-zh",
-  // "secrets", "prompt-injection", "abuse-zh", "abuse-en".
+  // "secrets", "prompt-injection", "abuse-zh", "abuse-en", "intent-zh",
+  // "intent-en".
   static const std::vector<std::string>& DefaultPackNames();
 
   ~Pack();

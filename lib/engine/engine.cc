@@ -1,7 +1,9 @@
 #include "menshen/engine.h"
 
+#include <algorithm>
 #include <functional>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -101,6 +103,7 @@ void EngineState::BuildStreamDatabases() {
       const bool regex = e.kind() == pack::REGEX;
       facts.bits = (regex ? StreamEntryFacts::kRegex : 0) |
                    ((e.flags() & pack::ALLOW) != 0 ? StreamEntryFacts::kAllow : 0) |
+                   ((e.flags() & pack::PART) != 0 ? StreamEntryFacts::kPart : 0) |
                    ((e.flags() & (pack::WORD | pack::EXACT)) != 0 ||
                             e.validator() != pack::VALIDATOR_NONE
                         ? StreamEntryFacts::kCheck
@@ -147,6 +150,27 @@ void EngineState::ReleaseStream(std::unique_ptr<StreamState> state) const {
   if (stream_pool_.size() < kMaxPooledStates) stream_pool_.push_back(std::move(state));
 }
 
+// Feeds the occurrences of rule parts to the rules, in their order, and adds
+// the rules that fire to the hits (docs/packs.md, "Rules").
+void EvaluateRules(const EngineState& engine, std::string_view text, ScanState* scan,
+                   Decision* decision) {
+  std::vector<PartHit>& parts = scan->parts;
+  SetCodePointOffsets(scan->folded.text, &parts);  // also sorts them
+  scan->rules.Reset(engine.rules.get(), &scan->rule_prefilter.active());
+  for (PartHit& p : parts) {
+    if (engine.options.explain) {
+      p.foldings = Explain(text.substr(p.original_start, p.original_end - p.original_start));
+    }
+    scan->rules.Add(p);
+  }
+  scan->rules.Finish();
+  if (scan->rules.hits().empty()) return;
+  AppendRuleHits(scan->rules, 0, engine.loaded, decision);
+  std::sort(decision->hits.begin(), decision->hits.end(), [](const Hit& a, const Hit& b) {
+    return std::tie(a.start, a.end, a.entry_id) < std::tie(b.start, b.end, b.entry_id);
+  });
+}
+
 }  // namespace internal
 
 std::string_view ActionName(Action action) {
@@ -191,6 +215,7 @@ absl::StatusOr<std::shared_ptr<const Engine>> Engine::Create(
   if (state->options.policy == nullptr) {
     return absl::InternalError("the embedded default policy did not compile");
   }
+  state->rules = internal::RuleIndex::Build(state->loaded);
   absl::StatusOr<internal::HsScratchPtr> scratch = internal::AllocateScratch(state->loaded);
   if (!scratch.ok()) return scratch.status();
   state->prototype = *std::move(scratch);
@@ -272,6 +297,15 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
   scan->candidates.clear();
   absl::Status status = internal::FindCandidates(state_->loaded, scan->folded.text,
                                                  scan->scratch.get(), &scan->candidates);
+  if (status.ok() && !state_->rules->empty() &&
+      internal::HasAnchor(*state_->rules, state_->loaded, scan->folded.text, scan->candidates)) {
+    // A rule can fire only where its anchor occurs: only then are its other
+    // parts looked for, and parts of rules that cannot fire need no offsets
+    // and no resolution.
+    status = internal::FindPartCandidates(state_->loaded, scan->folded.text, scan->scratch.get(),
+                                          &scan->candidates);
+    if (status.ok()) scan->rule_prefilter.Filter(*state_->rules, &scan->candidates);
+  }
   if (status.ok() && !scan->candidates.empty()) {
     scan->spans.clear();
     for (const internal::Candidate& c : scan->candidates) scan->spans.emplace_back(c.start, c.end);
@@ -279,8 +313,10 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
   }
   if (status.ok()) {
     decision->rejected_by_validators = 0;
+    scan->parts.clear();
     internal::ResolveCandidates(state_->loaded, text, scan->folded, &scan->candidates,
-                                &scan->resolved, &decision->rejected_by_validators);
+                                &scan->resolved, &decision->rejected_by_validators,
+                                state_->rules->empty() ? nullptr : &scan->parts);
     decision->hits.resize(scan->resolved.size());
     Hit* h = decision->hits.data();
     for (const internal::ResolvedHit& r : scan->resolved) {
@@ -296,6 +332,8 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
       h->foldings = options.explain ? internal::Explain(text.substr(r.start, r.end - r.start)) : 0;
       ++h;
     }
+    decision->rule_parts.clear();
+    if (!scan->parts.empty()) internal::EvaluateRules(*state_, text, scan.get(), decision);
     decision->invalid_utf8 = scan->folded.invalid_sequences;
     decision->hits_not_kept = 0;
     decision->cut_reason.clear();

@@ -10,6 +10,7 @@
 
 #include "lib/match/matcher.h"
 #include "lib/match/resolve.h"
+#include "lib/match/rules.h"
 #include "lib/match/stream_matcher.h"
 #include "lib/normalize/normalizer.h"
 #include "menshen/engine.h"
@@ -25,6 +26,9 @@ struct ScanState {
   std::vector<std::pair<uint32_t, uint32_t>> spans;  // candidates' folded spans
   std::vector<Candidate> candidates;
   std::vector<ResolvedHit> resolved;
+  std::vector<PartHit> parts;  // occurrences of rule parts
+  RuleEvaluator rules;
+  RulePrefilter rule_prefilter;
   audit::AuditRecord audit_record;  // reused when an audit hook is set
 };
 
@@ -39,6 +43,7 @@ class EngineState {
   std::vector<const LoadedPack*> loaded;  // packs[i]->loaded(), for the stages
   EngineOptions options;     // options.policy is never null here
   HsScratchPtr prototype;  // cloned for each new ScanState
+  std::unique_ptr<RuleIndex> rules;  // the packs' rules; never null
   std::atomic<uint64_t> audit_hook_failures{0};
   // Set while Engine::Create warms the engine up: no audit record then.
   bool warming_up = false;

@@ -49,7 +49,7 @@ absl::Status ScanOne(const hs_database_t* db, match_event_handler handler, std::
 absl::StatusOr<HsScratchPtr> AllocateScratch(absl::Span<const LoadedPack* const> packs) {
   hs_scratch_t* scratch = nullptr;
   for (const LoadedPack* p : packs) {
-    for (const hs_database_t* db : {p->literals.get(), p->regexes.get()}) {
+    for (const hs_database_t* db : {p->literals.get(), p->regexes.get(), p->parts.get()}) {
       if (db == nullptr) continue;
       if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) {
         hs_free_scratch(scratch);
@@ -70,6 +70,20 @@ absl::Status FindCandidates(absl::Span<const LoadedPack* const> packs, std::stri
       return s;
     }
     if (absl::Status s = ScanOne(packs[i]->regexes.get(), OnRegex, folded, scratch, &ctx);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FindPartCandidates(absl::Span<const LoadedPack* const> packs,
+                                std::string_view folded, hs_scratch_t* scratch,
+                                std::vector<Candidate>* out) {
+  for (size_t i = 0; i < packs.size(); ++i) {
+    ScanContext ctx{packs[i]->meta.data(), static_cast<unsigned>(packs[i]->meta.size()),
+                    static_cast<uint32_t>(i), out};
+    if (absl::Status s = ScanOne(packs[i]->parts.get(), OnLiteral, folded, scratch, &ctx);
         !s.ok()) {
       return s;
     }

@@ -40,6 +40,12 @@ absl::StatusOr<HsScratchPtr> AllocateScratch(absl::Span<const LoadedPack* const>
 absl::Status FindCandidates(absl::Span<const LoadedPack* const> packs, std::string_view folded,
                             hs_scratch_t* scratch, std::vector<Candidate>* out);
 
+// The same for the parts databases (rule parts outside anchor steps), which
+// only a text where some anchor part occurred needs (lib/match/rules.h).
+absl::Status FindPartCandidates(absl::Span<const LoadedPack* const> packs,
+                                std::string_view folded, hs_scratch_t* scratch,
+                                std::vector<Candidate>* out);
+
 }  // namespace menshen::internal
 
 #endif  // MENSHEN_LIB_MATCH_MATCHER_H_

@@ -25,13 +25,20 @@ char32_t CodePointAt(std::string_view folded, size_t pos) {
   return pos < folded.size() && DecodeUtf8(folded, pos, &cp) != 0 ? cp : 0;
 }
 
+// Only an end of the match that is itself a letter or digit needs a
+// boundary: `qq` must not fire inside `qqq`, but 被人 still matches in
+// 被人AI换脸 (Han characters are not word characters).
+bool WordOk(const pack::Entry& e, std::string_view folded, uint32_t start, uint32_t end) {
+  if ((e.flags() & pack::WORD) == 0) return true;
+  const char32_t before = CodePointBefore(folded, start);
+  const char32_t after = CodePointAt(folded, end);
+  return !((before != 0 && IsWordChar(before) && IsWordChar(CodePointAt(folded, start))) ||
+           (after != 0 && IsWordChar(after) && IsWordChar(CodePointBefore(folded, end))));
+}
+
 bool Accepts(const pack::Entry& e, std::string_view original, const FoldedText& folded,
              const Candidate& c) {
-  if ((e.flags() & pack::WORD) != 0) {
-    const char32_t before = CodePointBefore(folded.text, c.start);
-    const char32_t after = CodePointAt(folded.text, c.end);
-    if ((before != 0 && IsWordChar(before)) || (after != 0 && IsWordChar(after))) return false;
-  }
+  if (!WordOk(e, folded.text, c.start, c.end)) return false;
   if ((e.flags() & pack::EXACT) != 0 && NoiseSkippedWithin(original, folded, c.start, c.end)) {
     return false;
   }
@@ -39,6 +46,11 @@ bool Accepts(const pack::Entry& e, std::string_view original, const FoldedText& 
 }
 
 }  // namespace
+
+bool WordBoundariesHold(const pack::Entry& entry, std::string_view folded, uint32_t start,
+                        uint32_t end) {
+  return WordOk(entry, folded, start, end);
+}
 
 bool AcceptCandidate(const pack::Entry& entry, std::string_view original,
                      const FoldedText& folded, const Candidate& candidate,
@@ -51,7 +63,8 @@ bool AcceptCandidate(const pack::Entry& entry, std::string_view original,
 
 void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_view original,
                        const FoldedText& folded, std::vector<Candidate>* candidates,
-                       std::vector<ResolvedHit>* out, size_t* rejected_by_validators) {
+                       std::vector<ResolvedHit>* out, size_t* rejected_by_validators,
+                       std::vector<PartHit>* parts) {
   out->clear();
   if (candidates->empty()) return;
   auto meta_of = [&](const Candidate& c) -> const EntryMeta& { return packs[c.pack]->meta[c.entry]; };
@@ -136,7 +149,15 @@ void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_vi
 
   out->reserve(c.size());
   for (const Candidate& cand : c) {
-    if (any_allow && ((meta_of(cand).flags & pack::ALLOW) || allowed(cand))) continue;
+    const EntryMeta& m = meta_of(cand);
+    if (any_allow && ((m.flags & pack::ALLOW) || allowed(cand))) continue;
+    if (m.flags & pack::PART) {
+      if (parts != nullptr) {
+        parts->push_back(PartHit{cand.pack, cand.entry, cand.start, cand.end, 0, 0,
+                                 folded.OriginalBegin(cand.start), folded.OriginalEnd(cand.end)});
+      }
+      continue;
+    }
     out->push_back(ResolvedHit{packs[cand.pack], &entry_of(cand), folded.OriginalBegin(cand.start),
                                folded.OriginalEnd(cand.end), cand.pack, cand.entry});
   }

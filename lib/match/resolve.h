@@ -11,6 +11,7 @@
 
 #include "absl/types/span.h"
 #include "lib/match/matcher.h"
+#include "lib/match/rules.h"
 #include "lib/normalize/normalizer.h"
 #include "lib/pack/loader.h"
 
@@ -35,14 +36,22 @@ bool AcceptCandidate(const pack::Entry& entry, std::string_view original,
                      const FoldedText& folded, const Candidate& candidate,
                      bool* rejected_by_validator = nullptr);
 
+// Whether a candidate of `entry` keeps to its `word` flag (true for entries
+// without it), judged on the folded text alone.
+bool WordBoundariesHold(const pack::Entry& entry, std::string_view folded, uint32_t start,
+                        uint32_t end);
+
 // Resolves `candidates` (reordered in place) found in `folded`, the fold of
 // `original`. Appends deny hits to `out` (cleared first), ordered by start,
 // end, then entry id. Candidates whose entry's validator fails are dropped and,
 // when `rejected_by_validators` is given, added to it (overlapping rejected
-// matches of one entry count once).
+// matches of one entry count once). Occurrences of rule parts (PART entries)
+// are not hits: they are appended to `parts` when given (code point offsets
+// not set; lib/match/rules.h), dropped otherwise.
 void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_view original,
                        const FoldedText& folded, std::vector<Candidate>* candidates,
-                       std::vector<ResolvedHit>* out, size_t* rejected_by_validators = nullptr);
+                       std::vector<ResolvedHit>* out, size_t* rejected_by_validators = nullptr,
+                       std::vector<PartHit>* parts = nullptr);
 
 }  // namespace menshen::internal
 

@@ -91,6 +91,7 @@ absl::StatusOr<std::unique_ptr<StreamDatabases>> StreamDatabases::Build(
     const auto& entries = p.compiled.entries();
     for (int ei = 0; ei < entries.size(); ++ei, ++flat) {
       const pack::Entry& e = entries[ei];
+      if (e.kind() == pack::RULE) continue;  // rules are evaluated over their parts' hits
       const Pattern pattern{static_cast<uint32_t>(pi), static_cast<uint32_t>(ei),
                             static_cast<uint32_t>(e.folded().size()), facts[flat]};
       if (e.kind() == pack::LITERAL) {

@@ -31,6 +31,7 @@ struct StreamEntryFacts {
     kRegex = 1,
     kAllow = 2,
     kCheck = 4,  // `word`, `exact` or a validator: AcceptCandidate decides
+    kPart = 8,   // a rule's part (lib/match/rules.h): not a hit by itself
   };
   uint32_t index = 0;     // the entry over all packs: the owner's own numbering
   int16_t category = -1;  // the owner's category index, -1 unknown

@@ -1,6 +1,7 @@
 #include "lib/pack/compiler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <utility>
 
@@ -13,6 +14,7 @@
 #include "lib/base/text_proto.h"
 #include "lib/normalize/normalizer.h"
 #include "lib/pack/databases.h"
+#include "lib/pack/rule_syntax.h"
 #include "lib/pack/tsv.h"
 
 namespace menshen::internal {
@@ -57,8 +59,17 @@ std::string SourceDigest(const PackSource& source) {
   return std::string(DigestBytes(hash.Finish()));
 }
 
+constexpr uint32_t kPartFlags = pack::WORD | pack::EXACT;  // the flags a rule gives its parts
+
 std::string EntryId(const std::string& pack_name, const pack::Entry& e) {
-  std::string keyed = absl::StrCat(e.kind() == pack::LITERAL ? "literal" : "regex", "\x1f", e.term());
+  std::string keyed;
+  if (e.kind() == pack::RULE) {
+    keyed = absl::StrCat("rule\x1f", e.term());  // the canonical text (FormatRule)
+  } else if ((e.flags() & pack::PART) != 0) {
+    keyed = absl::StrCat("part\x1f", e.flags() & kPartFlags, "\x1f", e.term());
+  } else {
+    keyed = absl::StrCat(e.kind() == pack::LITERAL ? "literal" : "regex", "\x1f", e.term());
+  }
   return absl::StrCat(pack_name, ":", DigestToHex(Sha256Of(keyed)).substr(0, kIdHexDigits));
 }
 
@@ -91,8 +102,9 @@ absl::Status CheckManifest(const PackSource& source, const pack::PackManifest& m
     return absl::InvalidArgumentError(absl::StrCat(
         where, ": version '", m.version(), "' is not a semantic version (like 1.2.0)"));
   }
-  if (m.term_files_size() + m.regex_files_size() == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": names no term_files or regex_files"));
+  if (m.term_files_size() + m.regex_files_size() + m.rule_files_size() == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": names no term_files, regex_files or rule_files"));
   }
   if (m.min_term_chars() < 0) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": min_term_chars must not be negative"));
@@ -204,6 +216,199 @@ absl::Status FoldAndDeduplicate(const PackSource& source, const pack::PackManife
   return absl::OkStatus();
 }
 
+// Rules as parsed, by canonical text (their term), to fill in their steps
+// once entries have their final indexes.
+using RuleSyntaxes = absl::flat_hash_map<std::string, RuleSyntax>;
+
+// Reads the rule files, in manifest order: group definitions ("@name = ...",
+// visible to every later line of the pack) and rules, whose term becomes the
+// canonical text (so that spacing does not change an id and duplicates are
+// found) and whose expanded form goes to `syntaxes`.
+absl::Status ReadRuleFiles(const PackSource& source, const pack::PackManifest& manifest,
+                           const Taxonomy& taxonomy, std::vector<pack::Entry>* entries,
+                           RuleSyntaxes* syntaxes) {
+  RuleGroups groups;
+  for (const pack::RuleFile& f : manifest.rule_files()) {
+    if (absl::Status s = CheckDefaults(source, f.path(), f.default_category(),
+                                       f.default_severity(), f.default_flags(), taxonomy);
+        !s.ok()) {
+      return s;
+    }
+    auto content = source.files.find(f.path());
+    if (content == source.files.end()) {
+      return absl::NotFoundError(absl::StrCat(source.Describe(f.path()), ": missing"));
+    }
+    std::vector<std::pair<uint32_t, std::string>> group_lines;
+    absl::StatusOr<std::vector<pack::Entry>> parsed = ParseEntryFile(
+        source.Describe(f.path()), f.path(), content->second, pack::RULE,
+        TsvDefaults{f.default_category(), f.default_severity(), f.default_flags()}, taxonomy,
+        &group_lines);
+    if (!parsed.ok()) return parsed.status();
+    size_t g = 0;
+    auto define_groups_before = [&](uint32_t line) -> absl::Status {
+      for (; g < group_lines.size() && group_lines[g].first < line; ++g) {
+        if (absl::Status s = DefineRuleGroup(group_lines[g].second, &groups); !s.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat(source.Describe(f.path()), ":",
+                                                         group_lines[g].first, ": ", s.message()));
+        }
+      }
+      return absl::OkStatus();
+    };
+    for (pack::Entry& e : *parsed) {
+      if (absl::Status s = define_groups_before(e.line()); !s.ok()) return s;
+      auto where = [&] { return absl::StrCat(source.Describe(e.file()), ":", e.line(), ": rule: "); };
+      absl::StatusOr<RuleSyntax> rule = ParseRule(e.term());
+      if (!rule.ok()) return absl::InvalidArgumentError(where() + std::string(rule.status().message()));
+      absl::StatusOr<RuleSyntax> expanded = ExpandRuleGroups(*rule, groups);
+      if (!expanded.ok()) {
+        return absl::InvalidArgumentError(where() + std::string(expanded.status().message()));
+      }
+      e.set_term(FormatRule(*rule));
+      syntaxes->emplace(e.term(), *std::move(expanded));
+      entries->push_back(std::move(e));
+    }
+    if (absl::Status s = define_groups_before(UINT32_MAX); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// The key of a part: its flags and folded text.
+std::string PartKey(uint32_t flags, const std::string& folded) {
+  return absl::StrCat(flags & kPartFlags, "\x1f", folded);
+}
+
+// Adds a PART literal for every distinct alternative of the (kept) rules:
+// shared between rules, keyed by folded text and word/exact flags. A part
+// that folds to nothing is an error naming the rule's file and line.
+absl::Status AddParts(const PackSource& source, const RuleSyntaxes& syntaxes,
+                      std::vector<pack::Entry>* entries) {
+  absl::flat_hash_map<std::string, size_t> parts;  // PartKey -> index in `added`
+  std::vector<pack::Entry> added;
+  for (const pack::Entry& rule : *entries) {
+    if (rule.kind() != pack::RULE) continue;
+    const RuleSyntax& syntax = syntaxes.at(rule.term());
+    const uint32_t flags = pack::PART | (rule.flags() & kPartFlags);
+    for (const RuleSyntax::Step& step : syntax.steps) {
+      for (const std::string& alternative : step.alternatives) {
+        std::string folded = FoldTerm(alternative);
+        if (folded.empty()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(source.Describe(rule.file()), ":", rule.line(), ": rule part '",
+                           alternative, "' folds to nothing"));
+        }
+        auto [it, inserted] = parts.emplace(PartKey(flags, folded), added.size());
+        if (!inserted) continue;
+        pack::Entry& part = added.emplace_back();
+        part.set_kind(pack::LITERAL);
+        part.set_term(alternative);
+        part.set_folded(std::move(folded));
+        part.set_flags(flags);
+        part.set_severity(0);  // parts are never hits: no category or severity
+        part.set_file(rule.file());
+        part.set_line(rule.line());
+      }
+    }
+  }
+  for (pack::Entry& p : added) entries->push_back(std::move(p));
+  return absl::OkStatus();
+}
+
+// Words so common in text, and in prompts, that a rule must not be anchored
+// on them (folded forms). Written from general knowledge of Chinese and
+// English word frequency; a word missing here is judged by its length.
+constexpr std::string_view kCommonWords[] = {
+    "我们", "你们", "他们", "她们", "什么", "怎么", "如何", "怎样", "怎么样", "没有", "知道",
+    "可以", "一个", "这个", "那个", "就是", "都是", "不是", "还是", "但是", "因为", "所以",
+    "如果", "自己", "现在", "时候", "已经", "觉得", "认为", "中国", "国人", "中国人", "问题",
+    "方法", "办法", "帮我", "我想", "我要", "告诉我", "请问", "给我", "需要", "想要", "能不能",
+    "可不可以", "一下", "一些", "这样", "那样", "为什么", "喜欢", "东西", "工作", "生活", "朋友",
+    "孩子", "别人", "大家", "女人", "男人", "女生", "男生", "女性", "男性", "老人", "社会", "国家",
+    "真的", "非常", "特别", "应该", "一定", "可能", "文章", "一篇", "一段", "视频", "图片", "信息",
+    "the", "and", "you", "are", "for", "that", "this", "with", "have", "not", "but", "what",
+    "all", "can", "how", "was", "they", "them", "their", "there", "from", "your", "about",
+    "would", "could", "should", "will", "just", "like", "people", "some", "more", "when",
+    "make", "get", "give", "tell", "want", "need", "know", "help", "use", "good", "best", "way",
+    "how to", "how do i", "how can i", "can you", "could you", "help me", "give me", "tell me",
+    "i want", "i need", "write", "make up", "list", "provide", "where", "who", "which", "him",
+    "her", "his", "she", "men", "women", "man", "woman", "person", "someone", "post", "story",
+    "article", "text", "message", "free", "online", "link", "see", "find", "work", "take",
+};
+
+// How likely a part is to occur in text, roughly: every Han character (or
+// three other characters) makes a term some thirty times rarer, so single
+// characters and common short words, which occur everywhere, make poor
+// anchors.
+double PartWeight(const std::string& folded) {
+  for (std::string_view common : kCommonWords) {
+    if (folded == common) return 900.0;
+  }
+  double units = 0;
+  for (char ch : folded) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x80) {
+      units += (c == ' ') ? 0.1 : 1.0 / 3;
+    } else if ((c & 0xC0) != 0x80) {
+      units += 1;
+    }
+  }
+  // One character, or a word of two letters, occurs in almost every text.
+  return units < 1.0 || (units == 1.0 && (static_cast<unsigned char>(folded[0]) & 0x80) != 0)
+             ? 900.0
+             : std::pow(30.0, 2.0 - units);
+}
+
+// Marks the positive step least likely to occur as the rule's anchor: its
+// parts go to the literal database, and the rule's other parts need to be
+// looked for only in texts where an anchor occurs.
+void MarkAnchor(const pack::CompiledPack& compiled, pack::Entry* rule) {
+  int anchor = -1;
+  double best = 0;
+  for (int s = 0; s < rule->steps_size(); ++s) {
+    const pack::RuleStep& step = rule->steps(s);
+    if (step.negated()) continue;
+    double w = 0;
+    for (uint32_t a : step.alternatives()) w += PartWeight(compiled.entries(static_cast<int>(a)).folded());
+    if (anchor < 0 || w < best) {
+      anchor = s;
+      best = w;
+    }
+  }
+  if (anchor >= 0) rule->mutable_steps(anchor)->set_anchor(true);
+}
+
+// Fills in the steps of every rule with the final indexes of its parts.
+void LinkRules(const RuleSyntaxes& syntaxes, pack::CompiledPack* compiled) {
+  absl::flat_hash_map<std::string, uint32_t> part_index;
+  for (int i = 0; i < compiled->entries_size(); ++i) {
+    const pack::Entry& e = compiled->entries(i);
+    if ((e.flags() & pack::PART) != 0) {
+      part_index.emplace(PartKey(e.flags(), e.folded()), static_cast<uint32_t>(i));
+    }
+  }
+  for (pack::Entry& rule : *compiled->mutable_entries()) {
+    if (rule.kind() != pack::RULE) continue;
+    const RuleSyntax& syntax = syntaxes.at(rule.term());
+    const uint32_t flags = pack::PART | (rule.flags() & kPartFlags);
+    for (const RuleSyntax::Step& step : syntax.steps) {
+      pack::RuleStep* out = rule.add_steps();
+      out->set_negated(step.negated);
+      if (!step.negated) {
+        out->set_link(step.link);
+        out->set_max_gap(step.link == pack::RuleStep::AND ? 0 : step.max_gap);
+      }
+      std::vector<uint32_t> indexes;
+      for (const std::string& alternative : step.alternatives) {
+        indexes.push_back(part_index.at(PartKey(flags, FoldTerm(alternative))));
+      }
+      // Two spellings of one part (賣/卖) are one alternative.
+      std::sort(indexes.begin(), indexes.end());
+      indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
+      for (uint32_t i : indexes) out->add_alternatives(i);
+    }
+    MarkAnchor(*compiled, &rule);
+  }
+}
+
 }  // namespace
 
 bool IsSemanticVersion(std::string_view version) {
@@ -266,10 +471,15 @@ absl::StatusOr<CompileOutput> CompileEntries(const PackSource& source, const Tax
   };
   if (absl::Status s = read_files(manifest.term_files(), pack::LITERAL); !s.ok()) return s;
   if (absl::Status s = read_files(manifest.regex_files(), pack::REGEX); !s.ok()) return s;
+  RuleSyntaxes rules;
+  if (absl::Status s = ReadRuleFiles(source, manifest, taxonomy, &entries, &rules); !s.ok()) {
+    return s;
+  }
   if (absl::Status s = FoldAndDeduplicate(source, manifest, options, &entries, &out.warnings);
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = AddParts(source, rules, &entries); !s.ok()) return s;
   if (entries.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(source.Describe(kManifestFile), ": the pack has no entries"));
@@ -313,6 +523,7 @@ absl::StatusOr<CompileOutput> CompileEntries(const PackSource& source, const Tax
   for (const std::string& code : used_categories) {
     *compiled.add_categories() = *taxonomy.Find(code);
   }
+  LinkRules(rules, &compiled);
 
   compiled.set_fold_version(std::string(FoldVersion()));
   compiled.set_source_sha256(SourceDigest(source));
@@ -344,6 +555,13 @@ std::string EntriesDigest(const google::protobuf::RepeatedPtrField<pack::Entry>&
     add(e.folded());
     add(e.category());
     add(e.file());
+    for (const pack::RuleStep& step : e.steps()) {
+      const uint32_t fields[] = {static_cast<uint32_t>(step.link()), static_cast<uint32_t>(step.max_gap()),
+                                 step.negated() ? 1u : 0u, step.anchor() ? 1u : 0u};
+      add(std::string_view(reinterpret_cast<const char*>(fields), sizeof fields));
+      add(std::string_view(reinterpret_cast<const char*>(step.alternatives().data()),
+                           step.alternatives_size() * sizeof(uint32_t)));
+    }
   }
   return std::string(DigestBytes(Sha256Of(buffer)));
 }
@@ -353,13 +571,14 @@ absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxono
   absl::StatusOr<CompileOutput> out = CompileEntries(source, taxonomy, options);
   if (!out.ok()) return out;
   pack::CompiledPack& compiled = out->pack;
-  for (pack::EntryKind kind : {pack::LITERAL, pack::REGEX}) {
+  for (DatabaseKind kind : {DatabaseKind::kLiterals, DatabaseKind::kRegexes, DatabaseKind::kParts}) {
     absl::StatusOr<HsDatabasePtr> db = BuildDatabase(compiled.entries(), kind, source.origin);
     if (!db.ok()) return db.status();
     absl::StatusOr<pack::Database> serialized = SerializeDatabase(db->get());
     if (!serialized.ok()) return serialized.status();
-    *(kind == pack::LITERAL ? compiled.mutable_literals() : compiled.mutable_regexes()) =
-        *std::move(serialized);
+    *(kind == DatabaseKind::kLiterals  ? compiled.mutable_literals()
+      : kind == DatabaseKind::kRegexes ? compiled.mutable_regexes()
+                                       : compiled.mutable_parts()) = *std::move(serialized);
   }
 
   compiled.set_hyperscan_version(std::string(absl::StripAsciiWhitespace(hs_version())));

@@ -8,16 +8,43 @@
 
 namespace menshen::internal {
 
+std::vector<int> DatabaseOfEntries(
+    const google::protobuf::RepeatedPtrField<pack::Entry>& entries) {
+  std::vector<uint8_t> anchored(static_cast<size_t>(entries.size()), 0);
+  for (const pack::Entry& e : entries) {
+    for (const pack::RuleStep& step : e.steps()) {
+      if (!step.anchor()) continue;
+      for (uint32_t a : step.alternatives()) {
+        if (a < anchored.size()) anchored[a] = 1;
+      }
+    }
+  }
+  std::vector<int> out(static_cast<size_t>(entries.size()), -1);
+  for (int i = 0; i < entries.size(); ++i) {
+    const pack::Entry& e = entries[i];
+    if (e.kind() == pack::REGEX) {
+      out[static_cast<size_t>(i)] = static_cast<int>(DatabaseKind::kRegexes);
+    } else if (e.kind() == pack::LITERAL) {
+      const bool parts_db = (e.flags() & pack::PART) != 0 && !anchored[static_cast<size_t>(i)];
+      out[static_cast<size_t>(i)] =
+          static_cast<int>(parts_db ? DatabaseKind::kParts : DatabaseKind::kLiterals);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<HsDatabasePtr> BuildDatabase(
-    const google::protobuf::RepeatedPtrField<pack::Entry>& entries, pack::EntryKind kind,
+    const google::protobuf::RepeatedPtrField<pack::Entry>& entries, DatabaseKind db_kind,
     std::string_view origin) {
+  const pack::EntryKind kind = db_kind == DatabaseKind::kRegexes ? pack::REGEX : pack::LITERAL;
+  const std::vector<int> database_of = DatabaseOfEntries(entries);
   std::vector<const char*> patterns;
   std::vector<size_t> lengths;
   std::vector<unsigned> flags;
   std::vector<unsigned> ids;
   for (int i = 0; i < entries.size(); ++i) {
     const pack::Entry& e = entries[i];
-    if (e.kind() != kind) continue;
+    if (database_of[static_cast<size_t>(i)] != static_cast<int>(db_kind)) continue;
     const std::string& text = kind == pack::LITERAL ? e.folded() : e.term();
     patterns.push_back(text.c_str());
     lengths.push_back(text.size());

@@ -30,13 +30,24 @@ using CompileErrorPtr = std::unique_ptr<hs_compile_error_t, HsCompileErrorDelete
 // match starts (leftmost).
 inline constexpr unsigned kRegexFlags = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST;
 
-// Compiles the literal (or the regex) entries of `entries` into one block-mode
-// database whose pattern ids are indexes into `entries`. Returns null when
-// there is no entry of that kind. A regex that does not compile is an error
-// naming its file and line and carrying Hyperscan's message; `origin` prefixes
-// file names.
+// The block-mode databases of a pack.
+enum class DatabaseKind {
+  kLiterals,  // literal entries, rule parts of anchor steps included
+  kRegexes,   // regex entries
+  kParts,     // rule parts in no anchor step (pack.proto, RuleStep.anchor)
+};
+
+// Which database each entry of `entries` belongs to; entries of no database
+// (rules) map to std::nullopt-like -1.
+std::vector<int> DatabaseOfEntries(const google::protobuf::RepeatedPtrField<pack::Entry>& entries);
+
+// Compiles the entries of `entries` that belong to database `kind` into one
+// block-mode database whose pattern ids are indexes into `entries`. Returns
+// null when there is no such entry. A regex that does not compile is an error
+// naming its file and line and carrying Hyperscan's message; `origin`
+// prefixes file names.
 absl::StatusOr<HsDatabasePtr> BuildDatabase(
-    const google::protobuf::RepeatedPtrField<pack::Entry>& entries, pack::EntryKind kind,
+    const google::protobuf::RepeatedPtrField<pack::Entry>& entries, DatabaseKind kind,
     std::string_view origin);
 
 // The most bytes a match of `regex` (compiled with kRegexFlags) can span, or

@@ -8,6 +8,7 @@
 #include "lib/normalize/normalizer.h"
 #include "lib/pack/compiler.h"
 #include "lib/pack/mspack_file.h"
+#include "lib/pack/rule_syntax.h"
 #include "lib/pack/taxonomy.h"
 
 namespace menshen::internal {
@@ -15,15 +16,43 @@ namespace {
 
 // Checks what the matcher relies on, so that a well-checksummed but
 // inconsistent artefact is an error rather than an out-of-range read.
+// Whether a rule's steps name existing PART literals and make sense.
+bool RuleOk(const pack::CompiledPack& compiled, const pack::Entry& e) {
+  if (e.kind() != pack::RULE) return e.steps().empty();
+  int positive = 0;
+  int anchors = 0;
+  for (const pack::RuleStep& step : e.steps()) {
+    anchors += step.anchor() ? 1 : 0;
+    if (step.anchor() && step.negated()) return false;
+    if (step.alternatives().empty() || !pack::RuleStep::Link_IsValid(step.link()) ||
+        step.max_gap() < -1 || (step.link() == pack::RuleStep::NEAR && step.max_gap() < 0)) {
+      return false;
+    }
+    for (uint32_t a : step.alternatives()) {
+      if (a >= static_cast<uint32_t>(compiled.entries_size())) return false;
+      const pack::Entry& part = compiled.entries(static_cast<int>(a));
+      if (part.kind() != pack::LITERAL || (part.flags() & pack::PART) == 0) return false;
+    }
+    positive += step.negated() ? 0 : 1;
+  }
+  return anchors == 1 && positive >= 1 && positive <= kMaxRulePositiveSteps &&
+         (positive >= 2 || positive < e.steps_size());
+}
+
 absl::Status CheckEntries(const pack::CompiledPack& compiled, std::string_view name) {
   for (const pack::Entry& e : compiled.entries()) {
     const bool allow = (e.flags() & pack::ALLOW) != 0;
-    const bool kind_ok = e.kind() == pack::LITERAL || e.kind() == pack::REGEX;
-    const bool severity_ok = allow ? e.severity() == 0 : e.severity() >= 1 && e.severity() <= 4;
+    const bool part = (e.flags() & pack::PART) != 0;
+    const bool kind_ok =
+        e.kind() == pack::LITERAL || e.kind() == pack::REGEX || e.kind() == pack::RULE;
+    const bool severity_ok = allow || part ? e.severity() == 0
+                                           : e.severity() >= 1 && e.severity() <= 4;
     const bool literal_ok = e.kind() != pack::LITERAL || !e.folded().empty();
+    const bool part_ok = !part || (e.kind() == pack::LITERAL && !allow);
     const bool validator_ok = pack::Validator_IsValid(e.validator()) &&
                               (e.validator() == pack::VALIDATOR_NONE || e.kind() == pack::REGEX);
-    if (!kind_ok || !severity_ok || !literal_ok || !validator_ok || e.id().empty()) {
+    if (!kind_ok || !severity_ok || !literal_ok || !part_ok || !validator_ok ||
+        !RuleOk(compiled, e) || e.id().empty()) {
       return absl::DataLossError(absl::StrCat(absl::string_view(name.data(), name.size()),
                                               ": corrupt .mspack: entry '", e.id(),
                                               "' is inconsistent"));
@@ -76,7 +105,13 @@ void FillInfo(LoadedPack* p, std::string artefact_sha256_hex) {
       ++info.allow_count;
       continue;
     }
-    ++(e.kind() == pack::LITERAL ? info.literal_count : info.regex_count);
+    if (e.flags() & pack::PART) {
+      ++info.part_count;
+      continue;
+    }
+    ++(e.kind() == pack::LITERAL ? info.literal_count
+       : e.kind() == pack::REGEX ? info.regex_count
+                                 : info.rule_count);
     ++info.counts_by_category[e.category()];
   }
 }
@@ -118,7 +153,13 @@ absl::StatusOr<std::unique_ptr<LoadedPack>> RestorePack(pack::CompiledPack compi
     if (!lit.ok()) return absl::Status(lit.status().code(), absl::StrCat(who, ": ", lit.status().message()));
     absl::StatusOr<RestoreResult> re = RestoreDatabase(compiled.regexes(), &loaded->regexes);
     if (!re.ok()) return absl::Status(re.status().code(), absl::StrCat(who, ": ", re.status().message()));
-    if (*lit == RestoreResult::kOk && *re == RestoreResult::kOk) break;
+    absl::StatusOr<RestoreResult> parts = RestoreDatabase(compiled.parts(), &loaded->parts);
+    if (!parts.ok()) {
+      return absl::Status(parts.status().code(), absl::StrCat(who, ": ", parts.status().message()));
+    }
+    if (*lit == RestoreResult::kOk && *re == RestoreResult::kOk && *parts == RestoreResult::kOk) {
+      break;
+    }
     if (attempt == 1) {
       return absl::FailedPreconditionError(
           absl::StrCat(who, ": a freshly rebuilt database does not fit this CPU"));
@@ -130,14 +171,13 @@ absl::StatusOr<std::unique_ptr<LoadedPack>> RestorePack(pack::CompiledPack compi
     if (!rebuilt.ok()) return rebuilt.status();
     compiled = *std::move(rebuilt);
   }
-  const bool has_literals = loaded->literals != nullptr;
-  const bool has_regexes = loaded->regexes != nullptr;
-  size_t literal_entries = 0;
-  size_t regex_entries = 0;
-  for (const pack::Entry& e : compiled.entries()) {
-    ++(e.kind() == pack::LITERAL ? literal_entries : regex_entries);
+  size_t in_database[3] = {0, 0, 0};  // by DatabaseKind
+  for (int db : DatabaseOfEntries(compiled.entries())) {
+    if (db >= 0) ++in_database[db];
   }
-  if (has_literals != (literal_entries > 0) || has_regexes != (regex_entries > 0)) {
+  if ((loaded->literals != nullptr) != (in_database[0] > 0) ||
+      (loaded->regexes != nullptr) != (in_database[1] > 0) ||
+      (loaded->parts != nullptr) != (in_database[2] > 0)) {
     return absl::DataLossError(absl::StrCat(who, ": corrupt .mspack: databases and entries disagree"));
   }
   compiled.clear_sources();

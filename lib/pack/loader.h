@@ -36,6 +36,7 @@ class LoadedPack {
   std::vector<EntryMeta> meta;  // by entry index
   HsDatabasePtr literals;  // null when the pack has no literal entries
   HsDatabasePtr regexes;   // null when the pack has no regex entries
+  HsDatabasePtr parts;     // rule parts outside anchor steps; null when none
   PackInfo info;
   std::vector<std::string> notes;
 };

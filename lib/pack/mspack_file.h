@@ -22,8 +22,10 @@ namespace menshen::internal {
 // Format 2 added Entry.validator: a format-1 reader would ignore it and
 // accept candidates the pack means to reject, so it must refuse the file.
 // Format 3 leaves the entries out (CompiledPack.entries_sha256): a format-2
-// reader would find none. Files of formats 1 and 2 (entries included) are
-// still read.
+// reader would find none; and it added rules (EntryKind RULE, EntryFlag PART,
+// Entry.steps, the parts database): a format-2 reader would report every rule
+// part as a hit of its own. Files of formats 1 and 2 (entries included, no
+// rules) are still read.
 inline constexpr uint32_t kMspackFormatVersion = 3;
 inline constexpr uint32_t kMspackOldestFormatVersion = 1;
 inline constexpr size_t kMspackHeaderSize = 64;

@@ -106,7 +106,8 @@ std::vector<std::string> Pack::EmbeddedPackNames() { return internal::EmbeddedPa
 const std::vector<std::string>& Pack::DefaultPackNames() {
   static const auto* const kNames = new std::vector<std::string>{
       "risk-a1", "risk-a2", "risk-a3",          "risk-a4",  "risk-a5",
-      "pii-zh",  "secrets", "prompt-injection", "abuse-zh", "abuse-en"};
+      "pii-zh",  "secrets", "prompt-injection", "abuse-zh", "abuse-en",
+      "intent-zh", "intent-en"};
   return *kNames;
 }
 

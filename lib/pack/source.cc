@@ -21,6 +21,7 @@ absl::StatusOr<std::vector<std::string>> NamedFiles(const PackSource& source,
   std::vector<std::string> paths;
   for (const auto& f : manifest.term_files()) paths.push_back(f.path());
   for (const auto& f : manifest.regex_files()) paths.push_back(f.path());
+  for (const auto& f : manifest.rule_files()) paths.push_back(f.path());
   for (const std::string& path : paths) {
     bool escapes = path.empty() || path[0] == '/';
     for (absl::string_view part : absl::StrSplit(path, '/')) escapes |= part == "..";

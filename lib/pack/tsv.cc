@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "lib/base/utf8.h"
+#include "lib/pack/rule_syntax.h"
 
 namespace menshen::internal {
 namespace {
@@ -49,7 +50,8 @@ absl::StatusOr<pack::Validator> ParseValidator(std::string_view name) {
 
 absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
     std::string_view display_name, std::string_view path, std::string_view content,
-    pack::EntryKind kind, const TsvDefaults& defaults, const Taxonomy& taxonomy) {
+    pack::EntryKind kind, const TsvDefaults& defaults, const Taxonomy& taxonomy,
+    std::vector<std::pair<uint32_t, std::string>>* group_lines) {
   absl::string_view name(display_name.data(), display_name.size());
   std::vector<pack::Entry> entries;
   int line_number = 0;
@@ -64,10 +66,15 @@ absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
     if (!IsValidUtf8(std::string_view(line.data(), line.size()))) {
       return error("the line is not valid UTF-8");
     }
+    if (kind == pack::RULE && group_lines != nullptr &&
+        IsRuleGroupLine(std::string_view(trimmed.data(), trimmed.size()))) {
+      group_lines->emplace_back(static_cast<uint32_t>(line_number), std::string(trimmed));
+      continue;
+    }
     std::vector<absl::string_view> columns = absl::StrSplit(line, '\t');
     if (columns.size() > (kind == pack::REGEX ? kMaxColumns : kMaxColumns - 1)) {
-      return error(absl::StrCat("too many columns (", columns.size(),
-                                "); expected term, category, severity, flags",
+      return error(absl::StrCat("too many columns (", columns.size(), "); expected ",
+                                kind == pack::RULE ? "rule" : "term", ", category, severity, flags",
                                 kind == pack::REGEX ? ", validator" : "", " separated by tabs"));
     }
     columns.resize(kMaxColumns);
@@ -77,7 +84,7 @@ absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
     entry.set_kind(kind);
     entry.set_file(std::string(path));
     entry.set_line(static_cast<uint32_t>(line_number));
-    if (columns[0].empty()) return error("empty term");
+    if (columns[0].empty()) return error(kind == pack::RULE ? "empty rule" : "empty term");
     entry.set_term(std::string(columns[0]));
 
     absl::StatusOr<uint32_t> flags =
@@ -86,6 +93,9 @@ absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
     if (!flags.ok()) return error(flags.status().message());
     entry.set_flags(*flags);
     const bool allow = (*flags & pack::ALLOW) != 0;
+    if (allow && kind == pack::RULE) {
+      return error("a rule cannot be an allow entry (allow entries are terms)");
+    }
 
     std::string category = columns[1].empty() ? defaults.category : std::string(columns[1]);
     if (category.empty() && !allow) {

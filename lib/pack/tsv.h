@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -23,9 +24,12 @@ struct TsvDefaults {
 // Parses one entry file into entries (kind, term, category, severity, flags,
 // file, line; no id or fold yet). `display_name` prefixes error messages,
 // which read "<display_name>:<line>: <what is wrong>".
+// In a rule file, lines that define a group ("@name = ...") are not entries:
+// they go to `group_lines` (line number, trimmed text) when it is given.
 absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
     std::string_view display_name, std::string_view path, std::string_view content,
-    pack::EntryKind kind, const TsvDefaults& defaults, const Taxonomy& taxonomy);
+    pack::EntryKind kind, const TsvDefaults& defaults, const Taxonomy& taxonomy,
+    std::vector<std::pair<uint32_t, std::string>>* group_lines = nullptr);
 
 // Parses a validator name of a regex file's fifth column ("cn_resident_id",
 // "luhn", "public_ipv4", "digit_run", "token"; empty or "-" for none).

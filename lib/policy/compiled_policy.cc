@@ -272,9 +272,13 @@ struct RuleState {
   int64_t min_score = 0;
   int min_hits = 1;
   Action action = Action::kFlag;
+  policy::HitKind hits = policy::ANY_HIT;
 
   bool Matches(int category) const {
     return all_categories || (category >= 0 && matches[static_cast<size_t>(category)] != 0);
+  }
+  bool Counts(bool rule_hit) const {
+    return hits == policy::ANY_HIT || (hits == policy::RULE_HITS) == rule_hit;
   }
 };
 
@@ -288,6 +292,9 @@ struct ProfileState {
   // For streams, which rules a hit counts for, as a bit mask over the rules
   // (profiles of at most 64 rules): by RuleMaskIndex. Empty: test each rule.
   std::vector<uint64_t> rule_masks;
+  // The rules that count term hits and those that count rule hits.
+  uint64_t term_rules = 0;
+  uint64_t rule_rules = 0;
   size_t n_categories = 0;
   size_t RuleMaskIndex(Direction direction, int category, int severity) const {
     return ((direction == Direction::kOutput ? n_categories + 1 : 0) +
@@ -300,6 +307,7 @@ bool Preempts(const RuleState& earlier, const RuleState& later) {
   if (earlier.direction != policy::ANY_DIRECTION && earlier.direction != later.direction) {
     return false;
   }
+  if (earlier.hits != policy::ANY_HIT && earlier.hits != later.hits) return false;
   if (earlier.min_severity > later.min_severity || earlier.min_score > later.min_score ||
       earlier.min_hits > later.min_hits) {
     return false;
@@ -597,6 +605,11 @@ absl::StatusOr<std::unique_ptr<CompiledPolicy>> CompiledPolicy::Compile(std::str
                      " is negative");
       }
       r.min_hits = std::max(1, pr.min_hits());
+      if (!policy::HitKind_IsValid(pr.hits())) {
+        return error(field_line("hits"), "rule '", pr.name(), "' has an unknown hits kind ",
+                     static_cast<int>(pr.hits()));
+      }
+      r.hits = pr.hits();
       r.all_categories = pr.categories().empty();
       if (!r.all_categories) r.matches.assign(n_categories, 0);
       for (int ci = 0; ci < pr.categories_size(); ++ci) {
@@ -634,6 +647,10 @@ absl::StatusOr<std::unique_ptr<CompiledPolicy>> CompiledPolicy::Compile(std::str
     if (prof.rules.size() <= 64) {
       prof.n_categories = static_cast<size_t>(n_categories);
       prof.rule_masks.assign(2 * (prof.n_categories + 1) * 5, 0);
+      for (size_t ri = 0; ri < prof.rules.size(); ++ri) {
+        if (prof.rules[ri].Counts(false)) prof.term_rules |= uint64_t{1} << ri;
+        if (prof.rules[ri].Counts(true)) prof.rule_rules |= uint64_t{1} << ri;
+      }
       for (Direction d : {Direction::kInput, Direction::kOutput}) {
         const policy::Direction dir = d == Direction::kInput ? policy::INPUT : policy::OUTPUT;
         for (int c = -1; c < n_categories; ++c) {
@@ -761,7 +778,9 @@ absl::Status CompiledPolicy::Decide(std::string_view text, Direction direction,
     int64_t score = 0;
     size_t best = 0;
     for (size_t i = 0; i < hits.size(); ++i) {
-      if (hits[i].severity < r.min_severity || !r.Matches(category[i])) continue;
+      if (hits[i].severity < r.min_severity || !r.Matches(category[i]) || !r.Counts(hits[i].rule)) {
+        continue;
+      }
       if (count == 0 || better(i, best)) best = i;
       ++count;
       score += hits[i].severity;
@@ -847,7 +866,8 @@ void CompiledPolicy::AddToTally(const TallyHit& hit, HitTally* tally) const {
   if (!prof->rule_masks.empty() && hit.severity >= 0 && hit.severity <= 4 &&
       hit.category < static_cast<int>(prof->n_categories)) {
     for (uint64_t mask = prof->rule_masks[prof->RuleMaskIndex(tally->direction_, hit.category,
-                                                              hit.severity)];
+                                                              hit.severity)] &
+                         (hit.rule ? prof->rule_rules : prof->term_rules);
          mask != 0; mask &= mask - 1) {
       count(static_cast<size_t>(__builtin_ctzll(mask)));
     }
@@ -857,6 +877,7 @@ void CompiledPolicy::AddToTally(const TallyHit& hit, HitTally* tally) const {
     const RuleState& rule = prof->rules[r];
     if (rule.direction != policy::ANY_DIRECTION && rule.direction != dir) continue;
     if (hit.severity < rule.min_severity || !rule.Matches(hit.category)) continue;
+    if (!rule.Counts(hit.rule)) continue;
     count(r);
   }
 }

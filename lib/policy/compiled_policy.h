@@ -45,6 +45,7 @@ struct TallyHit {
   // The category code; needed only when `category` is -1 (a code the
   // policy's taxonomy lacks), for the refusal.
   std::string_view category_code;
+  bool rule = false;  // the hit of a rule (Hit::rule), for `hits: RULE_HITS`
 };
 
 // A decision kept up to date hit by hit, for streams: each confirmed hit is
@@ -86,7 +87,8 @@ class CompiledPolicy {
   // names no profile; a missing or duplicate profile or rule name (and the
   // reserved rule names "default", "no-hits" and "stream-limit"); a rule with
   // no action; a stream_limit_action other than REFUSE or BLOCK;
-  // min_severity outside 0..4; negative min_score or min_hits; unknown
+  // min_severity outside 0..4; negative min_score or min_hits; an
+  // unknown hits kind; unknown
   // category codes, "*" in a rule, "A1.3.*"; a rule that an earlier rule of
   // its profile always pre-empts (unreachable); REFUSE/BLOCK rules (or
   // defaults) with no refusal template for some category they can fire on, in

@@ -19,6 +19,10 @@ size_t CharacterStart(std::string_view text, size_t i, size_t floor) {
   return i;
 }
 
+// A rule's hit is never masked: its parts are ordinary words.
+bool Unmasked(const Hit& hit) { return hit.rule; }
+bool Unmasked(const MaskSpan&) { return false; }
+
 template <typename Spans>
 void MaskAll(std::string_view text, const Spans& hits, const policy::Masking& style,
              std::string* masked) {
@@ -28,10 +32,16 @@ void MaskAll(std::string_view text, const Spans& hits, const policy::Masking& st
   masked->reserve(masked->size() + text.size());
   size_t pos = 0;  // everything before pos is written
   for (size_t i = 0; i < hits.size();) {
+    if (Unmasked(hits[i])) {
+      ++i;
+      continue;
+    }
     size_t start = std::max(hits[i].start, pos);
     size_t end = hits[i].end;
     // Hits are sorted by start: a running end merges overlapping and touching spans.
-    for (++i; i < hits.size() && hits[i].start <= end; ++i) end = std::max(end, hits[i].end);
+    for (++i; i < hits.size() && hits[i].start <= end; ++i) {
+      if (!Unmasked(hits[i])) end = std::max(end, hits[i].end);
+    }
     end = std::min(end, text.size());
     if (start >= end) continue;
     // A span masks every character it touches, whole, so the result never

@@ -21,8 +21,8 @@ inline constexpr std::string_view kDefaultMaskPlaceholder = "[已屏蔽]";
 // whole character. CHARACTER style writes the mask character once per code
 // point of the span (an invalid UTF-8 byte counts as one); PLACEHOLDER style
 // writes the placeholder once per merged span. Empty `style` fields take the
-// defaults above. Spans past the end of `text` are clipped. Reuses `masked`'s
-// capacity.
+// defaults above. Spans past the end of `text` are clipped. Rule hits
+// (Hit::rule) are not masked. Reuses `masked`'s capacity.
 void MaskSpans(std::string_view text, const std::vector<Hit>& hits, const policy::Masking& style,
                std::string* masked);
 

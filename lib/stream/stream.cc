@@ -106,7 +106,12 @@ absl::Status StreamState::Open(std::shared_ptr<const Engine> engine, EngineState
   decision_.masked.clear();
   decision_.invalid_utf8 = 0;
   decision_.rejected_by_validators = 0;
+  decision_.rule_parts.clear();
   decision_.engine = engine_;
+  has_rules_ = !state->rules->empty();
+  rules_.Reset(state->rules.get());
+  new_parts_.clear();
+  window_cp_base_ = cp_cache_offset_ = cp_cache_count_ = 0;
   placeholder_ =
       policy_->proto().masking().style() == policy::Masking::PLACEHOLDER;
   input_sha_.Reset();
@@ -173,6 +178,12 @@ absl::Status StreamState::OpenLike(const StreamState& other) {
   audited_ = other.audited_;
   cut_offset_ = other.cut_offset_;
   placeholder_ = other.placeholder_;
+  has_rules_ = other.has_rules_;
+  rules_ = other.rules_;
+  new_parts_.clear();
+  window_cp_base_ = other.window_cp_base_;
+  cp_cache_offset_ = other.cp_cache_offset_;
+  cp_cache_count_ = other.cp_cache_count_;
   // Without a callback the copy reports nothing and needs no scratch.
   return match_.CopyFrom(other.match_, nullptr);
 }
@@ -201,6 +212,8 @@ void StreamState::Park() {
   trim(settling_);
   trim(live_);
   trim(decision_.hits);
+  trim(decision_.rule_parts);
+  trim(new_parts_);
   trim(mask_spans_);
   trim(full_text_);
   decision_.engine.reset();
@@ -221,7 +234,28 @@ size_t StreamState::memory_bytes() const {
          CapacityBytes(literal_groups_) + CapacityBytes(regex_groups_) +
          CapacityBytes(rejected_) + CapacityBytes(last_rejected_) + CapacityBytes(fresh_) +
          CapacityBytes(settling_) + CapacityBytes(live_) + CapacityBytes(decision_.hits) +
-         CapacityBytes(mask_spans_) + CapacityBytes(full_text_);
+         CapacityBytes(mask_spans_) + CapacityBytes(full_text_) +
+         CapacityBytes(decision_.rule_parts) + CapacityBytes(new_parts_) + rules_.memory_bytes();
+}
+
+uint64_t StreamState::CodePointAt(uint64_t folded) {
+  // Questions come nearly in order (a part's start, then its end): count
+  // from the last answer, forwards or back, or from the window's start.
+  const std::string_view text(window_.text);
+  uint64_t count;
+  if (cp_cache_offset_ >= window_base_ && cp_cache_offset_ <= folded) {
+    count = cp_cache_count_ + CountCodePoints(text.substr(cp_cache_offset_ - window_base_,
+                                                          folded - cp_cache_offset_));
+  } else if (cp_cache_offset_ >= window_base_ &&
+             cp_cache_offset_ - folded < folded - window_base_) {
+    count = cp_cache_count_ - CountCodePoints(text.substr(folded - window_base_,
+                                                          cp_cache_offset_ - folded));
+  } else {
+    count = window_cp_base_ + CountCodePoints(text.substr(0, folded - window_base_));
+  }
+  cp_cache_offset_ = folded;
+  cp_cache_count_ = count;
+  return count;
 }
 
 absl::Status StreamState::Advance(std::string_view chunk, bool at_end) {
@@ -263,7 +297,21 @@ void StreamState::AddToGroups(const StreamCandidate& c) {
           c.end,
           held_base_ + window_.begin[c.start - window_base_],
           held_base_ + window_.end[c.end - 1 - window_base_],
-          IsAllow(c)};
+          IsAllow(c),
+          c.pack,
+          c.entry,
+          0,
+          0,
+          0};
+  if ((c.facts.bits & StreamEntryFacts::kPart) != 0) {
+    if (!has_rules_) return;
+    g.cp_start = CodePointAt(c.start);
+    g.cp_end = CodePointAt(c.end);
+    if (engine_state_->options.explain) {
+      g.foldings = Explain(std::string_view(held_).substr(g.original_start - held_base_,
+                                                          g.original_end - g.original_start));
+    }
+  }
   if ((c.facts.bits & StreamEntryFacts::kRegex) != 0) {
     // Overlapping matches of one regex become their union; the open groups
     // of an entry are disjoint, so one pass finds every one it joins.
@@ -328,7 +376,8 @@ void StreamState::CountRejections(uint64_t settled) {
 uint64_t StreamState::Resolve() {
   if (unchecked_.empty() && literal_head_ == literal_groups_.size() && regex_groups_.empty() &&
       rejected_.empty()) {
-    return kNoHit;  // most chunks of most streams
+    // Most chunks of most streams; at the end, rules with unless parts.
+    return finished_ && has_rules_ ? IntakeRuleHits(kNoHit) : kNoHit;
   }
   const uint64_t scanned = window_base_ + window_.text.size();
   const uint64_t width = dbs_->max_width();
@@ -385,7 +434,7 @@ uint64_t StreamState::Resolve() {
       ++i;
     }
   }
-  if (settling_.empty()) return kNoHit;
+  if (settling_.empty()) return finished_ && has_rules_ ? IntakeRuleHits(kNoHit) : kNoHit;
 
   // A deny group inside an allow group is dropped. An allow group that
   // contains a settled group ends no earlier, so it is open or settling now.
@@ -401,11 +450,45 @@ uint64_t StreamState::Resolve() {
   uint64_t first_new = kNoHit;
   for (const Group& g : settling_) {
     if (g.allow || (open_allow_ > 0 && allowed(g))) continue;
+    if ((g.facts.bits & StreamEntryFacts::kPart) != 0) {
+      new_parts_.push_back(PartHit{g.pack, g.entry, g.start, g.end, g.cp_start, g.cp_end,
+                                   static_cast<size_t>(g.original_start),
+                                   static_cast<size_t>(g.original_end), g.foldings});
+      continue;
+    }
     first_new = std::min<uint64_t>(first_new, g.original_start);
     IntakeHit(g.facts, g.original_start, g.original_end);
   }
   for (const Group& g : settling_) {
     if (g.allow) --open_allow_;
+  }
+  return has_rules_ ? IntakeRuleHits(first_new) : first_new;
+}
+
+uint64_t StreamState::IntakeRuleHits(uint64_t first_new) {
+  const size_t before = rules_.hits().size();
+  if (!new_parts_.empty()) {
+    std::sort(new_parts_.begin(), new_parts_.end(), PartHitLess);
+    for (const PartHit& p : new_parts_) rules_.Add(p);
+    new_parts_.clear();
+  }
+  if (finished_) rules_.Finish();
+  const RuleIndex& index = *engine_state_->rules;
+  for (size_t i = before; i < rules_.hits().size(); ++i) {
+    const RuleHit& r = rules_.hits()[i];
+    const StreamEntryFacts& facts = engine_state_->stream_entries[index.DenseId(r.pack, r.entry)];
+    TallyHit t;
+    t.severity = facts.severity;
+    t.category = facts.category;
+    t.start = r.start;
+    t.end = r.end;
+    t.entry_id = &engine_state_->stream_entry_ids[facts.index];
+    if (facts.category < 0) t.category_code = engine_state_->stream_hits[facts.index].category;
+    t.rule = true;
+    policy_->AddToTally(t, &tally_);
+    // Listed, never masked: a rule's parts are ordinary words.
+    KeepHit(facts, r.start, r.end, &r);
+    first_new = std::min<uint64_t>(first_new, r.start);
   }
   return first_new;
 }
@@ -433,7 +516,8 @@ void StreamState::IntakeHit(const StreamEntryFacts& facts, uint64_t start, uint6
   }
 }
 
-void StreamState::KeepHit(const StreamEntryFacts& facts, uint64_t start, uint64_t end) {
+void StreamState::KeepHit(const StreamEntryFacts& facts, uint64_t start, uint64_t end,
+                          const RuleHit* rule) {
   std::vector<Hit>& hits = decision_.hits;
   const size_t cap = engine_state_->options.max_stream_hits;
   const int severity = facts.severity;
@@ -462,7 +546,19 @@ void StreamState::KeepHit(const StreamEntryFacts& facts, uint64_t start, uint64_
   Hit h = engine_state_->stream_hits[facts.index];
   h.start = start;
   h.end = end;
-  if (engine_state_->options.explain) {
+  if (rule != nullptr) {
+    // The parts, from the evaluator (the text may be released by now).
+    h.rule = true;
+    h.first_part = static_cast<uint32_t>(decision_.rule_parts.size());
+    h.part_count = rule->part_count;
+    for (uint32_t k = 0; k < rule->part_count; ++k) {
+      const PartHit& p = rules_.parts()[rule->first_part + k];
+      h.foldings |= p.foldings;
+      decision_.rule_parts.push_back(RulePart{EntryOf(p.pack, p.entry).term(),
+                                              static_cast<size_t>(p.original_start),
+                                              static_cast<size_t>(p.original_end)});
+    }
+  } else if (engine_state_->options.explain) {
     h.foldings = Explain(std::string_view(held_).substr(start - held_base_, end - start));
   }
   hits.insert(std::upper_bound(hits.begin(), hits.end(), h, HitLess), h);
@@ -516,11 +612,16 @@ uint64_t StreamState::SafeOffset() const {
   const uint64_t width = dbs_->max_width();
   uint64_t safe = scanned + 1 > width ? scanned + 1 - width : 0;
   for (const StreamCandidate& c : unchecked_) {
-    if (c.start < safe && !IsAllow(c)) safe = c.start;
+    if (c.start < safe && !IsAllow(c) && (c.facts.bits & StreamEntryFacts::kPart) == 0) {
+      safe = c.start;
+    }
   }
   uint64_t until = OriginalOffsetOfFolded(std::max(safe, window_base_));
   for (size_t i = literal_head_; i < literal_groups_.size(); ++i) {
-    if (!literal_groups_[i].allow) until = std::min(until, literal_groups_[i].original_start);
+    const Group& g = literal_groups_[i];
+    if (!g.allow && (g.facts.bits & StreamEntryFacts::kPart) == 0) {
+      until = std::min(until, g.original_start);
+    }
   }
   for (const Group& g : regex_groups_) {
     if (!g.allow) until = std::min(until, g.original_start);
@@ -576,6 +677,9 @@ void StreamState::Compact(size_t chunk_bytes) {
   }
   const size_t cut_window = keep - window_base_;
   if (cut_window >= kCompactBytes) {
+    if (has_rules_) {
+      window_cp_base_ += CountCodePoints(std::string_view(window_.text).substr(0, cut_window));
+    }
     window_.text.erase(0, cut_window);
     window_.begin.erase(window_.begin.begin(), window_.begin.begin() + cut_window);
     window_.end.erase(window_.end.begin(), window_.end.begin() + cut_window);
@@ -609,6 +713,7 @@ void StreamState::ShrinkBuffers() {
   ShrinkIfOversized(live_);
   ShrinkScratch(fresh_);
   ShrinkScratch(settling_);
+  ShrinkScratch(new_parts_);
   ShrinkScratch(mask_spans_);
 }
 

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "lib/audit/audit.pb.h"
 #include "lib/base/sha256.h"
+#include "lib/match/rules.h"
 #include "lib/match/stream_matcher.h"
 #include "lib/normalize/normalizer.h"
 #include "lib/normalize/stream_fold.h"
@@ -78,6 +79,12 @@ class StreamState {
     uint64_t start, end;
     uint64_t original_start, original_end;
     bool allow;
+    // Rule parts only: the entry, the span in folded code points, and the
+    // foldings it needed (with EngineOptions::explain), taken while the
+    // window holds it.
+    uint32_t pack, entry;
+    uint32_t foldings;
+    uint64_t cp_start, cp_end;
   };
 
   const pack::Entry& EntryOf(uint32_t pack, uint32_t entry) const;
@@ -99,7 +106,17 @@ class StreamState {
   // decision lists (at most max_stream_hits; the rest counted), and the hits
   // release still has to mask. Rules evaluated over hits hook in here.
   void IntakeHit(const StreamEntryFacts& facts, uint64_t start, uint64_t end);
-  void KeepHit(const StreamEntryFacts& facts, uint64_t start, uint64_t end);
+  // `rule`: the hit of a rule, whose parts are rules_.parts()[...].
+  void KeepHit(const StreamEntryFacts& facts, uint64_t start, uint64_t end,
+               const RuleHit* rule = nullptr);
+  // The folded code points before absolute folded offset `folded` (inside
+  // the window, at a code point boundary).
+  uint64_t CodePointAt(uint64_t folded);
+  // Feeds the part occurrences one Resolve settled to the rules (at the end
+  // of the text, finishes them) and takes in the rules that fired: tallied
+  // and listed, never masked. Returns the smaller of `first_new` and their
+  // starts.
+  uint64_t IntakeRuleHits(uint64_t first_new);
   // The decision on every hit so far; cuts the stream on REFUSE or BLOCK
   // confirmed by a hit starting at `first_new_hit`.
   void Decide(uint64_t first_new_hit);
@@ -158,6 +175,15 @@ class StreamState {
   std::vector<StreamCandidate> last_rejected_;
   std::vector<StreamCandidate> fresh_;   // scratch: rejections settling now
   std::vector<Group> settling_;          // scratch: groups settled by one Resolve
+
+  // Rules (lib/match/rules.h): the evaluation of this stream, the part
+  // occurrences one Resolve settled, and code point offsets of the window.
+  bool has_rules_ = false;
+  RuleEvaluator rules_;
+  std::vector<PartHit> new_parts_;
+  uint64_t window_cp_base_ = 0;   // folded code points before window_base_
+  uint64_t cp_cache_offset_ = 0;  // CodePointAt's last question and answer
+  uint64_t cp_cache_count_ = 0;
 
   // Spans of confirmed hits that release still has to mask, from live_head_
   // on, in order of start: those that end by released_ are done.

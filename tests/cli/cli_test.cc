@@ -104,11 +104,23 @@ TEST(Cli, ExplainNamesTheFoldings) {
   RunResult r = RunCli(dir, "scan --explain", "我要賣 淫\n\xEF\xBD\x86\xEF\xBD\x95\xEF\xBD\x83\xEF\xBD\x8B off\n");
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_EQ(r.lines.size(), 2u);
+  // The first hit of a term (the intent rules may add a rule's hit, whose
+  // parts --explain names).
   auto first_hit = [](const google::protobuf::Struct& s) {
+    for (const auto& v : s.fields().at("hits").list_value().values()) {
+      if (!v.struct_value().fields().contains("kind")) return v.struct_value().fields();
+    }
     return s.fields().at("hits").list_value().values(0).struct_value().fields();
   };
   EXPECT_EQ(first_hit(Json(r.lines[0])).at("explain").string_value(), "traditional,noise");
   EXPECT_EQ(first_hit(Json(r.lines[0])).at("start").number_value(), 6);
+  const google::protobuf::Struct first = Json(r.lines[0]);
+  for (const auto& v : first.fields().at("hits").list_value().values()) {
+    const auto& hit = v.struct_value().fields();
+    if (!hit.contains("kind")) continue;
+    EXPECT_EQ(hit.at("kind").string_value(), "rule");
+    EXPECT_GE(hit.at("parts").list_value().values_size(), 2);
+  }
   EXPECT_EQ(first_hit(Json(r.lines[1])).at("explain").string_value(), "width");
   // Without --explain there is no explain field.
   r = RunCli(dir, "scan", "我要賣 淫\n");

@@ -53,6 +53,13 @@ Hit MakeHit(std::string_view category, int severity, size_t start = 0, size_t en
   return h;
 }
 
+// The hit of a rule (several parts together, docs/packs.md "Rules").
+Hit MakeRuleHit(std::string_view category, int severity, size_t start = 0, size_t end = 0) {
+  Hit h = MakeHit(category, severity, start, end);
+  h.rule = true;
+  return h;
+}
+
 std::unique_ptr<CompiledPolicy> MustCompile(const std::string& text) {
   absl::StatusOr<std::unique_ptr<CompiledPolicy>> p =
       CompiledPolicy::Compile(kFile, text, Taxonomy::Embedded());
@@ -660,7 +667,8 @@ TEST(Validate, SeverityAndThresholds) {
   } cases[] = {{"min_severity: 5", "min_severity 5 is outside 0..4"},
                {"min_severity: -1", "min_severity -1 is outside 0..4"},
                {"min_score: -3", "min_score -3 is negative"},
-               {"min_hits: -1", "min_hits -1 is negative"}};
+               {"min_hits: -1", "min_hits -1 is negative"},
+               {"hits: 7", "unknown hits kind 7"}};
   for (const Case& c : cases) {
     SCOPED_TRACE(c.field);
     // The rule spans lines; the error names the offending field's line.
@@ -715,6 +723,9 @@ TEST(Validate, UnreachableRules) {
       {R"(min_severity: 1)", R"(min_severity: 0)"},  // every hit has severity >= 1
       {R"(min_hits: 1)", R"(min_hits: 0)"},
       {R"(direction: OUTPUT)", R"(direction: OUTPUT categories: "A4")"},
+      {R"()", R"(hits: RULE_HITS)"},
+      {R"(hits: RULE_HITS)", R"(hits: RULE_HITS categories: "A3")"},
+      {R"(hits: TERM_HITS min_severity: 2)", R"(hits: TERM_HITS min_severity: 3)"},
   };
   for (const Case& c : unreachable) {
     SCOPED_TRACE(std::string(c.earlier) + " / " + c.later);
@@ -737,6 +748,9 @@ TEST(Validate, UnreachableRules) {
       {R"(min_hits: 2)", R"()"},
       {R"(min_score: 3)", R"(min_score: 2)"},
       {R"(categories: "A1" categories: "A2.1")", R"(categories: "A2")"},
+      {R"(hits: RULE_HITS)", R"()"},
+      {R"(hits: RULE_HITS)", R"(hits: TERM_HITS)"},
+      {R"(hits: TERM_HITS)", R"(hits: RULE_HITS)"},
   };
   for (const Case& c : reachable) {
     SCOPED_TRACE(std::string(c.earlier) + " / " + c.later);
@@ -1021,6 +1035,25 @@ TEST(DefaultPolicy, RepresentativeDecisions) {
     EXPECT_EQ(d.rule, std::string("minors/") + c.minors_rule);
     EXPECT_EQ(d.action, c.minors_action);
   }
+  // A request for harm recognised by a rule is refused in a prompt whatever
+  // its class; in an answer the class decides (A3..A5 masked, which leaves a
+  // rule's span alone), except for minors.
+  for (const char* category : {"A1.8", "A2.5", "A3.4", "A4.6", "A5.1"}) {
+    SCOPED_TRACE(category);
+    Decision r = Decide(p, "0123456789", in, {MakeRuleHit(category, 3, 2, 5)});
+    EXPECT_EQ(r.rule, "default/refuse-harmful-requests-input");
+    EXPECT_EQ(r.action, Action::kRefuse);
+    EXPECT_EQ(r.masked, "0123456789") << "a rule's hit is never masked";
+    r = Decide(p, "0123456789", out, {MakeRuleHit(category, 3, 2, 5)}, "minors");
+    EXPECT_EQ(r.action, std::string(category) == "A1.8" ? Action::kBlock : Action::kRefuse);
+  }
+  Decision r = Decide(p, "0123456789", out, {MakeRuleHit("A3.4", 3, 2, 5)});
+  EXPECT_EQ(r.rule, "default/mask-serious-output");
+  EXPECT_EQ(r.masked, "0123456789");
+  // A term of the same class and severity is not a request: flagged.
+  r = Decide(p, "0123456789", in, {MakeHit("A3.4", 3, 2, 5)});
+  EXPECT_EQ(r.rule, "default/default");
+  EXPECT_EQ(r.action, Action::kFlag);
   // Three low-severity A1 hits are refused; two are flagged.
   Decision d =
       Decide(p, "0123456789", in,
@@ -1065,6 +1098,7 @@ TEST(DefaultPolicy, MinorsIsNeverWeakerThanDefault) {
     for (std::string_view a : codes) {
       for (int sa = 1; sa <= 4; ++sa) {
         check(direction, {MakeHit(a, sa, 0, 1)});
+        check(direction, {MakeRuleHit(a, sa, 0, 1)});
         for (std::string_view b : codes) {
           for (int sb = 1; sb <= 4; sb += 3)
             check(direction, {MakeHit(a, sa, 0, 1), MakeHit(b, sb, 2, 3)});

@@ -22,7 +22,8 @@ def starter():
 @pytest.fixture(scope="session")
 def engine():
     """The embedded default packs (risk-a1..risk-a5, pii-zh, secrets,
-    prompt-injection, abuse-zh, abuse-en) and the default policy."""
+    prompt-injection, abuse-zh, abuse-en, intent-zh, intent-en) and the default
+    policy."""
     import menshen
     with menshen.Engine() as e:
         yield e

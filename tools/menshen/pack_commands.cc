@@ -77,6 +77,7 @@ int PackBuild(const std::vector<std::string>& args) {
   const menshen::PackInfo& info = (*pack)->info();
   std::cout << "built " << output << ": " << info.name << " " << info.version << ", "
             << info.literal_count << " terms, " << info.regex_count << " regexes, "
+            << info.rule_count << " rules (" << info.part_count << " parts), "
             << info.allow_count << " allow entries, sha256 " << info.artefact_sha256 << "\n";
   return kExitOk;
 }
@@ -109,6 +110,8 @@ int PackInfo(const std::vector<std::string>& args) {
     out.set_literal_count(static_cast<uint32_t>(info.literal_count));
     out.set_regex_count(static_cast<uint32_t>(info.regex_count));
     out.set_allow_count(static_cast<uint32_t>(info.allow_count));
+    out.set_rule_count(static_cast<uint32_t>(info.rule_count));
+    out.set_part_count(static_cast<uint32_t>(info.part_count));
     for (const auto& [code, n] : info.counts_by_category) {
       (*out.mutable_counts_by_category())[code] = static_cast<uint32_t>(n);
     }
@@ -124,7 +127,8 @@ int PackInfo(const std::vector<std::string>& args) {
             << "taxonomy:        " << info.taxonomy_version << "\n"
             << "hyperscan:       " << info.hyperscan_version << "\n"
             << "entries:         " << info.literal_count << " terms, " << info.regex_count
-            << " regexes, " << info.allow_count << " allow\n"
+            << " regexes, " << info.rule_count << " rules (" << info.part_count << " parts), "
+            << info.allow_count << " allow\n"
             << "per category:\n";
   for (const auto& [code, n] : info.counts_by_category) {
     auto name = info.category_names.find(code);

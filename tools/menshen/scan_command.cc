@@ -222,6 +222,16 @@ class Scanner {
       out->set_end(static_cast<uint32_t>(h.end));
       out->set_term(std::string(h.term));
       if (args_.explain) out->set_explain(internal::FoldKindNames(h.foldings));
+      if (h.rule) {
+        out->set_kind("rule");
+        for (uint32_t k = 0; args_.explain && k < h.part_count; ++k) {
+          const RulePart& part = decision_.rule_parts[h.first_part + k];
+          ScanPart* p = out->add_parts();
+          p->set_term(std::string(part.term));
+          p->set_start(static_cast<uint32_t>(part.start));
+          p->set_end(static_cast<uint32_t>(part.end));
+        }
+      }
     }
     // JSON strings must be UTF-8: invalid bytes print as U+FFFD (offsets
     // still count the original bytes).
