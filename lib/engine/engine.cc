@@ -12,6 +12,7 @@
 #include "lib/engine/audit_record.h"
 #include "lib/engine/engine_state.h"
 #include "lib/normalize/normalizer.h"
+#include "lib/pack/variants.h"
 #include "lib/policy/compiled_policy.h"
 #include "lib/stream/stream_state.h"
 
@@ -65,10 +66,12 @@ void EngineState::BuildStreamDatabases() {
                         : 0);
       stream_entry_ids.push_back(e.id());
       Hit& h = stream_hits.emplace_back();
-      h.entry_id = e.id();
+      const bool variant = !e.variant_of().empty();
+      h.entry_id = variant ? e.variant_of() : e.id();
       h.pack = p->compiled.manifest().name();
       h.category = e.category();
-      h.term = e.term();
+      h.term = variant ? e.base_term() : e.term();
+      h.foldings = internal::VariantFoldKind(e.variant());  // with Explain's bits
       h.severity = e.severity();
       h.regex = regex;
     }
@@ -211,15 +214,19 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
     decision->hits.reserve(scan->resolved.size());
     for (const internal::ResolvedHit& r : scan->resolved) {
       Hit& h = decision->hits.emplace_back();
-      h.entry_id = r.entry->id();
+      // A variant generated at build time reports the entry it was made from.
+      const bool variant = !r.entry->variant_of().empty();
+      h.entry_id = variant ? r.entry->variant_of() : r.entry->id();
       h.pack = r.pack->compiled.manifest().name();
       h.category = r.entry->category();
-      h.term = r.entry->term();
+      h.term = variant ? r.entry->base_term() : r.entry->term();
       h.severity = r.entry->severity();
       h.regex = r.entry->kind() == ::menshen::pack::REGEX;
       h.start = r.start;
-      h.end = r.end;
-      h.foldings = options.explain ? internal::Explain(text.substr(r.start, r.end - r.start)) : 0;
+      h.end = internal::ExtendOverCombiningMarks(text, r.end);
+      h.foldings = options.explain ? internal::Explain(text.substr(r.start, h.end - r.start)) |
+                                         internal::VariantFoldKind(r.entry->variant())
+                                   : 0;
     }
     decision->invalid_utf8 = scan->folded.invalid_sequences;
     decision->hits_not_kept = 0;

@@ -14,6 +14,7 @@
 #include "lib/normalize/normalizer.h"
 #include "lib/pack/databases.h"
 #include "lib/pack/tsv.h"
+#include "lib/pack/variants.h"
 
 namespace menshen::internal {
 namespace {
@@ -278,6 +279,8 @@ absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxono
           it->second->file(), ":", it->second->line(), "; rename one of the terms"));
     }
   }
+  // Variants get their base's id with a suffix, so they sort right after it.
+  AddVariants(&entries);
   std::sort(entries.begin(), entries.end(),
             [](const pack::Entry& a, const pack::Entry& b) { return a.id() < b.id(); });
   std::set<std::string> used_categories;

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "lib/base/absl_view.h"
@@ -22,7 +23,8 @@ absl::Status CheckEntries(const pack::CompiledPack& compiled, std::string_view n
     const bool severity_ok = allow ? e.severity() == 0 : e.severity() >= 1 && e.severity() <= 4;
     const bool literal_ok = e.kind() != pack::LITERAL || !e.folded().empty();
     const bool validator_ok = pack::Validator_IsValid(e.validator()) &&
-                              (e.validator() == pack::VALIDATOR_NONE || e.kind() == pack::REGEX);
+                              (e.validator() == pack::VALIDATOR_NONE || e.kind() == pack::REGEX ||
+                               (e.validator() == pack::LATIN_EDGES && !e.variant_of().empty()));
     if (!kind_ok || !severity_ok || !literal_ok || !validator_ok || e.id().empty()) {
       return absl::DataLossError(absl::StrCat(absl::string_view(name.data(), name.size()),
                                               ": corrupt .mspack: entry '", e.id(),
@@ -63,6 +65,12 @@ void FillInfo(LoadedPack* p, std::string artefact_sha256_hex) {
         absl::StrCat(category.name_zh(), " / ", category.name_en());
   }
   for (const pack::Entry& e : c.entries()) {
+    if (!e.variant_of().empty()) {
+      ++info.variant_count;
+      std::string kind = absl::AsciiStrToLower(pack::VariantKind_Name(e.variant()));
+      ++info.variants_by_kind[kind.substr(kind.find('_') + 1)];
+      continue;
+    }
     if (e.flags() & pack::ALLOW) {
       ++info.allow_count;
       continue;

@@ -22,7 +22,7 @@ namespace menshen::internal {
 // Format 2 added Entry.validator: a format-1 reader would ignore it and
 // accept candidates the pack means to reject, so it must refuse the file.
 // Format-1 files (no validators) are still read.
-inline constexpr uint32_t kMspackFormatVersion = 2;
+inline constexpr uint32_t kMspackFormatVersion = 3;  // 3: generated variant entries
 inline constexpr uint32_t kMspackOldestFormatVersion = 1;
 inline constexpr size_t kMspackHeaderSize = 64;
 
