@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   HYPERSCAN                  # Hyperscan API (hs.h, libhs.pc): chosen below
   libicu-dev                 # Unicode data for the fold-table generator
+  icu-devtools unicode-data  # uconv (Han-Latin readings) and Unihan for the variant tables
   libabsl-dev                # status, strings, hashing, containers, synchronisation
   libprotobuf-dev protobuf-compiler   # schemas, text format and JSON
   libssl-dev                 # SHA-256 (libcrypto) for pack checksums and audit chains
