@@ -17,6 +17,8 @@ packages=(
   clang libclang-rt-14-dev   # libFuzzer and sanitizer runtimes
   libxlsxwriter-dev          # .xlsx evidence reports (self-test, corpus audit, library export)
   python3-openpyxl           # tests read the reports back as a spreadsheet program would
+  libminizip-dev libexpat1-dev  # pack import reads .xlsx lists (no xlsx reader library in Debian 12)
+  python3-jieba              # its word-frequency list drops everyday words when importing lists
 )
 
 # Both provide libhs and conflict with each other. On x86-64 Intel's Hyperscan:
