@@ -232,6 +232,14 @@ def main():
         shutil.copyfile(os.path.join(lex, src["licence_file"]), os.path.join(out, "LICENSE"))
         with open(os.path.join(out, "README.md"), "w", encoding="utf-8") as f:
             f.write(readme(src, summary, args.shared))
+        changelog = os.path.join(out, "CHANGELOG.md")
+        if not os.path.exists(changelog):
+            # The first entry; later imports add theirs with `menshen pack diff` counts.
+            with open(changelog, "w", encoding="utf-8") as f:
+                f.write(f"# Changelog — {src['name']}\n\n## 1.0.0 — {RETRIEVED}\n\n"
+                        f"- First import (issue 15) from {src['repository']} at {src['commit']}: "
+                        f"{summary.get('entries_written', 0)} entries kept of "
+                        f"{summary.get('rows_read', 0)} rows (README.md).\n")
         run([args.cli, "pack", "build", out, "-o", os.path.join(args.work, src["name"] + ".mspack")],
             stdout=subprocess.DEVNULL)
         kinds = collections.Counter(json.loads(l)["kind"] for l in open(issues, encoding="utf-8"))
