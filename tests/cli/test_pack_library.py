@@ -65,7 +65,7 @@ def test_import_csv_reports_every_kind_and_builds(lists):
     assert summary["entries_by_category"] == {"A1.6": 2, "A1.8": 2}
     assert summary["benign_lines"] == 2
     assert (out / "a1.6.tsv").read_text(encoding="utf-8").splitlines()[-1] == \
-        'a "quoted" term\t\t2\t'
+        'a "quoted" term\t\t2\tword'  # all-ASCII terms match as whole words
     built = run("pack", "build", str(out), "-o", str(lists / "demo.mspack"))
     assert "4 terms" in built
     # A folder import wrote is replaced; any other folder is left alone.

@@ -23,6 +23,8 @@
 #include "hs.h"
 #include "lib/base/utf8.h"
 #include "lib/normalize/normalizer.h"
+#include "lib/pack/loader.h"
+#include "menshen/pack.h"
 #include "tools/menshen/args.h"
 #include "tools/menshen/commands.h"
 #include "tools/menshen/json_out.h"
@@ -420,7 +422,7 @@ std::string TextprotoString(std::string_view s) {
 std::string TermFileName(const std::string& risk) { return absl::AsciiStrToLower(risk) + ".tsv"; }
 
 int PackImport(const std::vector<std::string>& args) {
-  std::vector<std::string> lists, benign;
+  std::vector<std::string> lists, benign, excludes;
   std::string output, name, map_path, category, flags, frequency_path, issues_path;
   std::string version = "1.0.0", description, license = "", source_url, source_notes, retrieved;
   ReadOptions read;
@@ -443,6 +445,9 @@ int PackImport(const std::vector<std::string>& args) {
   parser.Number("--min-length", &min_length, 1, 100);
   parser.Number("--min-ascii-length", &min_ascii_length, 1, 100);
   parser.Values("--benign", &benign);
+  parser.Values("--exclude", &excludes);
+  bool ascii_word = true, no_ascii_word = false;
+  parser.Flag("--no-ascii-word", &no_ascii_word);
   parser.Number("--max-benign-lines", &max_benign_lines, 0, UINT32_MAX);
   parser.Value("--frequency", &frequency_path);
   parser.Number("--max-frequency", &max_frequency, 0, UINT64_MAX);
@@ -461,6 +466,20 @@ int PackImport(const std::vector<std::string>& args) {
   if (name.empty()) return usage("--name NAME is required");
   if (map_path.empty() == category.empty()) return usage("give one of --map FILE and --category CODE");
   if (!frequency_path.empty() && max_frequency == 0) return usage("--frequency needs --max-frequency N");
+
+  ascii_word = !no_ascii_word;
+  // Folded terms of the --exclude packs (deny and allow): a list term already
+  // there would report the same text twice, or fight an allow entry.
+  absl::flat_hash_map<std::string, std::string> excluded;
+  if (!excludes.empty()) {
+    absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> packs = LoadPackSpecs(excludes);
+    if (!packs.ok()) return Fail(kExitBadInput, packs.status());
+    for (const std::shared_ptr<const Pack>& p : *packs) {
+      for (const pack::Entry& e : p->loaded().compiled.entries()) {
+        if (e.kind() == pack::LITERAL) excluded.emplace(e.folded(), e.id());
+      }
+    }
+  }
 
   std::map<std::string, Mapping> mapping;
   if (!map_path.empty()) {
@@ -525,6 +544,16 @@ int PackImport(const std::vector<std::string>& args) {
                                            " code points (minimum ", min, ")"));
       continue;
     }
+    if (std::none_of(key.begin(), key.end(), [](char c) {
+          return std::isalpha(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80;
+        })) {
+      issue("no_letters", row, "folds to '" + key + "': digits and punctuation only");
+      continue;
+    }
+    if (auto x = excluded.find(key); x != excluded.end()) {
+      issue("in_other_pack", row, "folds to '" + key + "', already " + x->second);
+      continue;
+    }
     auto [at, new_key] = by_key.emplace(key, candidates.size());
     if (!new_key) {
       const Candidate& kept = candidates[at->second];
@@ -537,6 +566,9 @@ int PackImport(const std::vector<std::string>& args) {
     Mapping mapped = m->second;
     if (mapped.severity == 0) mapped.severity = static_cast<int>(severity);
     if (mapped.flags.empty()) mapped.flags = flags;
+    if (ascii_word && IsAscii(key) && !HasWordFlag(mapped.flags)) {
+      mapped.flags = mapped.flags.empty() ? "word" : mapped.flags + ",word";
+    }
     candidates.push_back(Candidate{std::move(row), std::move(key), std::move(mapped)});
   }
 
@@ -648,6 +680,8 @@ int PackImport(const std::vector<std::string>& args) {
     if (k == "dropped_by_mapping") summary.set_dropped_by_mapping(summary.dropped_by_mapping() + 1);
     if (k == "unreadable") summary.set_unreadable(summary.unreadable() + 1);
     if (k == "unsupported_rule") summary.set_unsupported_rules(summary.unsupported_rules() + 1);
+    if (k == "in_other_pack") summary.set_in_other_packs(summary.in_other_packs() + 1);
+    if (k == "no_letters") summary.set_no_letters(summary.no_letters() + 1);
   }
   if (!issues_path.empty()) {
     if (int rc = WriteFileAtomically(issues_path, issue_lines); rc != kExitOk) return rc;
@@ -669,6 +703,7 @@ const Command kPackImportCommand = {
     "         [--format lines|csv|tsv|xlsx] [--sheet NAME] [--header] [--term-column COL]\n"
     "         [--category-column COL] [--severity N] [--flags F] [--min-length N]\n"
     "         [--min-ascii-length N] [--benign FILE]... [--max-benign-lines N]\n"
+    "         [--exclude PACK]... [--no-ascii-word]\n"
     "         [--frequency FILE --max-frequency N] [--issues FILE] [--version V]\n"
     "         [--description D] [--license L] [--source-url U] [--source-notes N]\n"
     "         [--retrieved DATE]",
@@ -677,8 +712,9 @@ const Command kPackImportCommand = {
     "ready for `menshen pack build`. A folder it wrote before is replaced; any other\n"
     "pack folder is left alone. Rows not kept as written are reported as JSON lines\n"
     "{kind, where (file:line, or file:sheet:row), term, detail}: duplicate,\n"
-    "fold_collision (folds to the key of an earlier term), too_short, too_common,\n"
-    "unmapped_category, dropped_by_mapping, unreadable, unsupported_rule (a+b\n"
+    "fold_collision (folds to the key of an earlier term), too_short, no_letters,\n"
+    "too_common, in_other_pack, unmapped_category, dropped_by_mapping, unreadable,\n"
+    "unsupported_rule (a+b\n"
     "co-occurrence lines, which packs cannot express yet); then one summary object.\n"
     "  -o, --output DIR        the pack source folder to write\n"
     "  --name NAME             the pack's name\n"
@@ -692,6 +728,9 @@ const Command kPackImportCommand = {
     "  --category-column COL   the category's column (default: none)\n"
     "  --severity N            severity when the mapping gives none (1-4, default 2)\n"
     "  --flags F               flags when the mapping gives none (e.g. word)\n"
+    "  --no-ascii-word         all-ASCII terms get the word flag unless this is given\n"
+    "  --exclude PACK          drop terms whose folded key a literal of PACK already has\n"
+    "                          (repeatable; a pack spec as for --pack)\n"
     "  --min-length N          shortest folded term kept, in code points (default 2)\n"
     "  --min-ascii-length N    the same for all-ASCII terms (default 3)\n"
     "  --benign FILE           benign text, a line a unit (repeatable): a term on more\n"

@@ -44,26 +44,13 @@ JIEBA_DICT = "/usr/lib/python3/dist-packages/jieba/dict.txt"
 MAX_FREQUENCY = 100
 RETRIEVED = "2026-12-05"
 
+# Our own packs: an imported term they already hold (folded) is left out, so
+# no text is reported twice. Each source also excludes the ones imported before
+# it, which is why the list with the weakest provenance (konsheng) comes last.
+OWN_PACKS = ["risk-a1", "risk-a2", "risk-a3", "risk-a4", "risk-a5", "pii-zh", "secrets",
+             "prompt-injection", "abuse-zh", "abuse-en"]
+
 SOURCES = [
-    {
-        "name": "lexicon-konsheng",
-        "lists": ["konsheng-sensitive-lexicon/lexicon.tsv"],
-        "args": ["--term-column", "term", "--category-column", "category"],
-        "map": "konsheng.tsv",
-        "license": "MIT",
-        "licence_file": "konsheng-sensitive-lexicon/LICENSE",
-        "source_md": "konsheng-sensitive-lexicon/SOURCE.md",
-        "repository": "https://github.com/konsheng/Sensitive-lexicon",
-        "commit": "5a8da94c61c160e203a6b2fcfafbea642404d50c",
-        "attribution": "Copyright (c) 2024~2099 Konsheng, MIT licence (LICENSE in this folder).",
-        "caveat": "The MIT grant covers konsheng's compilation; several of its files were "
-                  "collected from other lists whose authors gave no licence (SOURCE.md). "
-                  "Only the categories with a clear risk are imported (tools/packs/maps/konsheng.tsv).",
-        "description": "Chinese terms imported from konsheng/Sensitive-lexicon (MIT): "
-                       "subversion, cults and terrorism, drugs and other illegal trade, "
-                       "political names, pornography, COVID-19 rumours; filtered on benign "
-                       "text, flag only (severity 1).",
-    },
     {
         "name": "lexicon-fwwdn",
         "lists": ["fwwdn-sensitive-stop-words/lexicon.tsv", "fwwdn_porn_zh.txt"],
@@ -114,6 +101,25 @@ SOURCES = [
         "description": "English profanity and slurs imported from surge-ai/profanity (MIT): "
                        "slurs against groups (A2, severity 2), obscenity and insults (flag "
                        "only); whole words, filtered on benign text.",
+    },
+    {
+        "name": "lexicon-konsheng",
+        "lists": ["konsheng-sensitive-lexicon/lexicon.tsv"],
+        "args": ["--term-column", "term", "--category-column", "category"],
+        "map": "konsheng.tsv",
+        "license": "MIT",
+        "licence_file": "konsheng-sensitive-lexicon/LICENSE",
+        "source_md": "konsheng-sensitive-lexicon/SOURCE.md",
+        "repository": "https://github.com/konsheng/Sensitive-lexicon",
+        "commit": "5a8da94c61c160e203a6b2fcfafbea642404d50c",
+        "attribution": "Copyright (c) 2024~2099 Konsheng, MIT licence (LICENSE in this folder).",
+        "caveat": "The MIT grant covers konsheng's compilation; several of its files were "
+                  "collected from other lists whose authors gave no licence (SOURCE.md). "
+                  "Only the categories with a clear risk are imported (tools/packs/maps/konsheng.tsv).",
+        "description": "Chinese terms imported from konsheng/Sensitive-lexicon (MIT): "
+                       "subversion, cults and terrorism, drugs and other illegal trade, "
+                       "political names, pornography, COVID-19 rumours; filtered on benign "
+                       "text, flag only (severity 1).",
     },
 ]
 
@@ -190,9 +196,12 @@ the COLD dev set (`../shared/eval/cold_dev.tsv`; its odd lines are held out for 
 rates below). A term on any of those lines, or one that jieba's frequency list counts
 {MAX_FREQUENCY} times or more, was dropped as too common.
 
-| rows read | kept | duplicates | fold to a kept term | too short | too common | category dropped | unreadable | `a+b` rules (unsupported) |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-| {g('rows_read')} | {g('entries_written')} | {g('duplicates')} | {g('fold_collisions')} | {g('too_short')} | {g('too_common')} | {g('dropped_by_mapping') + g('unmapped_category')} | {g('unreadable')} | {g('unsupported_rules')} |
+| rows read | kept | duplicates | fold to a kept term | in an earlier pack | too short or no letters | too common | category dropped | unreadable | `a+b` rules (unsupported) |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| {g('rows_read')} | {g('entries_written')} | {g('duplicates')} | {g('fold_collisions')} | {g('in_other_packs')} | {g('too_short') + g('no_letters')} | {g('too_common')} | {g('dropped_by_mapping') + g('unmapped_category')} | {g('unreadable')} | {g('unsupported_rules')} |
+
+Terms already in our own packs or in an imported pack made before this one (folded) are left
+out, so a text is never reported twice for one word. All-ASCII terms match as whole words.
 
 | risk | entries |
 |---|---:|
@@ -217,6 +226,7 @@ def main():
     if not os.path.isdir(lex):
         sys.exit(f"import_lexicons: no {lex}; pass --shared")
     benign = benign_files(args.work, args.shared)
+    done = []
     for src in SOURCES:
         out = os.path.join(args.out, src["name"])
         issues = os.path.join(args.work, src["name"] + ".issues.jsonl")
@@ -228,6 +238,11 @@ def main():
                "--source-notes", f"commit {src['commit']}; {src['attribution']}"]
         for f in benign:
             cmd += ["--benign", f]
+        for p in OWN_PACKS:
+            cmd += ["--exclude", os.path.join(args.out, p)]
+        for p in done:
+            cmd += ["--exclude", p]
+        done.append(out)
         summary = json.loads(run(cmd, stdout=subprocess.PIPE, text=True).stdout.splitlines()[-1])
         shutil.copyfile(os.path.join(lex, src["licence_file"]), os.path.join(out, "LICENSE"))
         with open(os.path.join(out, "README.md"), "w", encoding="utf-8") as f:
