@@ -245,8 +245,17 @@ def main():
         done.append(out)
         summary = json.loads(run(cmd, stdout=subprocess.PIPE, text=True).stdout.splitlines()[-1])
         shutil.copyfile(os.path.join(lex, src["licence_file"]), os.path.join(out, "LICENSE"))
-        with open(os.path.join(out, "README.md"), "w", encoding="utf-8") as f:
-            f.write(readme(src, summary, args.shared))
+        path = os.path.join(out, "README.md")
+        text = readme(src, summary, args.shared)
+        if os.path.exists(path):
+            # Keep the measured section tools/packs/measure_packs.py wrote.
+            old = re.search(r"<!-- measured:begin -->.*?<!-- measured:end -->",
+                            open(path, encoding="utf-8").read(), re.S)
+            if old:
+                text = re.sub(r"<!-- measured:begin -->.*?<!-- measured:end -->",
+                              lambda m: old.group(0), text, flags=re.S)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
         changelog = os.path.join(out, "CHANGELOG.md")
         if not os.path.exists(changelog):
             # The first entry; later imports add theirs with `menshen pack diff` counts.
