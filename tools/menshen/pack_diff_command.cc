@@ -124,7 +124,9 @@ int PackDiff(const std::vector<std::string>& args) {
             << total->old_entries() << " -> " << total->new_entries() << " entries)\n";
   std::cout << absl::StrFormat("  %-8s %8s %8s %8s %8s %8s\n", "risk", "old", "new", "added",
                                "removed", "changed");
-  for (const auto& [code, c] : summary.by_category()) {
+  const std::map<std::string, DiffCounts> sorted(summary.by_category().begin(),
+                                                 summary.by_category().end());
+  for (const auto& [code, c] : sorted) {
     std::cout << absl::StrFormat("  %-8s %8u %8u %8u %8u %8u\n", code, c.old_entries(),
                                  c.new_entries(), c.added(), c.removed(), c.changed());
   }
