@@ -116,6 +116,7 @@ constexpr const char* kSpacedSeparator = "[ \\n.\\-_*,/|~+:]";
 constexpr const char* kSplit = "(?:\\r?\\n|[.\\-_*~+#|/\\\\^]|[^\\x00-\\x7f\\x{3400}-\\x{9fff}])";
 // Noise between a Latin letter and a Han character (K 粉, K·粉, K**粉).
 constexpr const char* kLatinHanNoise = "[^a-z0-9\\x{3400}-\\x{9fff}]{1,3}";
+constexpr size_t kMaxLatinHanJoins = 2;
 
 std::string Chars(char32_t letter, const char* extra) {
   std::vector<char32_t> cps{letter};
@@ -256,7 +257,10 @@ std::string LatinHanPattern(const std::vector<char32_t>& cps) {
     }
     out += Class({cps[i]});
   }
-  return boundaries > 0 ? out : "";
+  // A term that alternates scripts throughout (一9键j退i出…) is an evasion
+  // spelled out already; noise at each of its joins would only widen what a
+  // stream must hold back.
+  return boundaries > 0 && boundaries <= kMaxLatinHanJoins ? out : "";
 }
 
 char KindLetter(pack::VariantKind kind) {

@@ -34,6 +34,10 @@ struct Command {
 extern const Command kPackBuildCommand;
 extern const Command kPackInfoCommand;
 extern const Command kPackListCommand;
+extern const Command kPackImportCommand;
+extern const Command kPackCoverageCommand;
+extern const Command kPackDiffCommand;
+extern const Command kPackExportCommand;
 extern const Command kScanCommand;
 extern const Command kAuditVerifyCommand;
 extern const Command kAuditRepairCommand;
