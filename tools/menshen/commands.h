@@ -41,6 +41,7 @@ extern const Command kPackExportCommand;
 extern const Command kScanCommand;
 extern const Command kAuditVerifyCommand;
 extern const Command kAuditRepairCommand;
+extern const Command kEvalCommand;
 
 // Prints "menshen: <message>" to stderr and returns `status`.
 int Fail(int status, std::string_view message);

@@ -27,6 +27,7 @@ const Command* const kCommands[] = {
     &kPackListCommand,    &kPackImportCommand,  &kPackCoverageCommand,
     &kPackDiffCommand,    &kPackExportCommand,
     &kAuditVerifyCommand, &kAuditRepairCommand,
+    &kEvalCommand,
 };
 
 constexpr char kVersionString[] = MENSHEN_VERSION_TEXT;  // CMake's project version
