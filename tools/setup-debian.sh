@@ -17,6 +17,8 @@ packages=(
   clang libclang-rt-14-dev   # libFuzzer and sanitizer runtimes
   libxlsxwriter-dev          # .xlsx evidence reports (self-test, corpus audit, library export)
   python3-openpyxl           # tests read the reports back as a spreadsheet program would
+  zlib1g-dev libzstd-dev     # corpus audit reads .gz and .zst corpus files
+  python3-dask python3-distributed  # menshen.dask: corpus audits on a Dask cluster
 )
 
 # Both provide libhs and conflict with each other. On x86-64 Intel's Hyperscan:

@@ -37,6 +37,7 @@ extern const Command kPackListCommand;
 extern const Command kScanCommand;
 extern const Command kAuditVerifyCommand;
 extern const Command kAuditRepairCommand;
+extern const Command kCorpusAuditCommand;
 
 // Prints "menshen: <message>" to stderr and returns `status`.
 int Fail(int status, std::string_view message);

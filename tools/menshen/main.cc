@@ -25,6 +25,7 @@ namespace {
 const Command* const kCommands[] = {
     &kScanCommand,        &kPackBuildCommand,   &kPackInfoCommand,
     &kPackListCommand,    &kAuditVerifyCommand, &kAuditRepairCommand,
+    &kCorpusAuditCommand,
 };
 
 constexpr char kVersionString[] = MENSHEN_VERSION_TEXT;  // CMake's project version
