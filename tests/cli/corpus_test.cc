@@ -149,9 +149,9 @@ TEST(CorpusAudit, PerSourceNumbersVerdictsAndReports) {
   EXPECT_EQ(Number(summary, "sources_failed"), 4);
 
   const std::string bad = ReadAll(dir / "out/bad.jsonl");
-  EXPECT_THAT(bad, HasSubstr("\"document\":\"corpus/chat.jsonl:3\",\"offset\":\"49\","
+  EXPECT_THAT(bad, HasSubstr("\"document\":\"corpus/chat.jsonl:3\",\"offset\":\"58\","
                              "\"reason\":\"invalid_json\""));
-  EXPECT_THAT(bad, HasSubstr("\"document\":\"corpus/chat.jsonl:4\",\"offset\":\"59\","
+  EXPECT_THAT(bad, HasSubstr("\"document\":\"corpus/chat.jsonl:4\",\"offset\":\"68\","
                              "\"reason\":\"no_text\""));
   const std::string review = ReadAll(dir / "out/review.jsonl");
   EXPECT_EQ(std::count(review.begin(), review.end(), '\n'), 19);
