@@ -18,10 +18,11 @@ packages=(
   clang libclang-rt-14-dev   # libFuzzer and sanitizer runtimes
   libxlsxwriter-dev          # .xlsx evidence reports (self-test, corpus audit, library export)
   python3-openpyxl           # tests read the reports back as a spreadsheet program would
-  zlib1g-dev                 # benchmarks: reading the gzipped manual pages below
+  zlib1g-dev libzstd-dev     # corpus audit reads .gz and .zst corpus files; benchmarks read gzipped manual pages
   manpages manpages-zh fortunes-zh  # benchmarks: English and Chinese technical text (bench/workloads.h)
   libminizip-dev libexpat1-dev  # pack import reads .xlsx lists (no xlsx reader library in Debian 12)
   python3-jieba              # its word-frequency list drops everyday words when importing lists
+  python3-dask python3-distributed  # menshen.dask: corpus audits on a Dask cluster
 )
 
 # Both provide libhs and conflict with each other. On x86-64 Intel's Hyperscan:
