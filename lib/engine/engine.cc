@@ -68,7 +68,7 @@ void EngineState::BuildStreamDatabases() {
       h.entry_id = e.id();
       h.pack = p->compiled.manifest().name();
       h.category = e.category();
-      h.term = e.term();
+      h.term = e.name().empty() ? e.term() : e.name();
       h.severity = e.severity();
       h.regex = regex;
     }
@@ -214,7 +214,7 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
       h.entry_id = r.entry->id();
       h.pack = r.pack->compiled.manifest().name();
       h.category = r.entry->category();
-      h.term = r.entry->term();
+      h.term = r.entry->name().empty() ? r.entry->term() : r.entry->name();
       h.severity = r.entry->severity();
       h.regex = r.entry->kind() == ::menshen::pack::REGEX;
       h.start = r.start;

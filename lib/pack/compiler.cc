@@ -237,6 +237,7 @@ absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxono
   if (absl::Status s = CheckManifest(source, manifest); !s.ok()) return s;
 
   std::vector<pack::Entry> entries;
+  std::vector<std::string> row_warnings;
   auto read_files = [&](const auto& files, pack::EntryKind kind) -> absl::Status {
     for (const auto& f : files) {
       if (absl::Status s = CheckDefaults(source, f.path(), f.default_category(),
@@ -250,8 +251,14 @@ absl::StatusOr<CompileOutput> CompilePack(const PackSource& source, const Taxono
       }
       absl::StatusOr<std::vector<pack::Entry>> parsed = ParseEntryFile(
           source.Describe(f.path()), f.path(), content->second, kind,
-          TsvDefaults{f.default_category(), f.default_severity(), f.default_flags()}, taxonomy);
+          TsvDefaults{f.default_category(), f.default_severity(), f.default_flags()}, taxonomy,
+          &row_warnings);
       if (!parsed.ok()) return parsed.status();
+      if (options.strict && !row_warnings.empty()) {
+        return absl::InvalidArgumentError(row_warnings.front());
+      }
+      for (std::string& w : row_warnings) out.warnings.push_back(std::move(w));
+      row_warnings.clear();
       for (pack::Entry& e : *parsed) entries.push_back(std::move(e));
     }
     return absl::OkStatus();
