@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/base/absl_view.h"
+#include "lib/base/fd.h"
 #include "lib/base/sha256.h"
 
 namespace menshen::internal {
@@ -121,8 +122,6 @@ std::vector<uint64_t> RotatedFileNumbers(const std::string& path) {
 
 namespace {
 
-std::string Errno(int err) { return std::strerror(err); }
-
 // Reads [offset, offset + n) of `fd`; DataLoss on a short read.
 absl::Status ReadAt(int fd, uint64_t offset, size_t n, std::string* out,
                     const std::string& path) {
@@ -133,26 +132,12 @@ absl::Status ReadAt(int fd, uint64_t offset, size_t n, std::string* out,
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) {
       return absl::DataLossError(
-          absl::StrCat(path, ": read error: ", Errno(r < 0 ? errno : EIO)));
+          absl::StrCat(path, ": read error: ", ErrnoText(r < 0 ? errno : EIO)));
     }
     got += static_cast<size_t>(r);
   }
   return absl::OkStatus();
 }
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Finds `key` (e.g. "\"seq\":") in a one-line JSON object and returns what
 // follows it.
@@ -164,9 +149,9 @@ std::string_view After(std::string_view line, std::string_view key) {
 }  // namespace
 
 absl::StatusOr<std::optional<ChainTip>> ReadChainTip(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
-    return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", Errno(errno)));
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", ErrnoText(errno)));
   }
   struct stat st;
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -211,9 +196,9 @@ absl::StatusOr<std::optional<ChainTip>> ReadChainTip(const std::string& path) {
 }
 
 absl::StatusOr<std::optional<ChainHead>> ReadChainHead(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
-    return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", Errno(errno)));
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", ErrnoText(errno)));
   }
   std::string head, block;
   for (uint64_t offset = 0;; offset += block.size()) {
@@ -222,7 +207,7 @@ absl::StatusOr<std::optional<ChainHead>> ReadChainHead(const std::string& path) 
     do {
       r = ::pread(fd.get(), block.data(), block.size(), static_cast<off_t>(offset));
     } while (r < 0 && errno == EINTR);
-    if (r < 0) return absl::DataLossError(absl::StrCat(path, ": read error: ", Errno(errno)));
+    if (r < 0) return absl::DataLossError(absl::StrCat(path, ": read error: ", ErrnoText(errno)));
     block.resize(static_cast<size_t>(r));
     head += block;
     if (head.find('\n') != std::string::npos || r == 0) break;
@@ -250,10 +235,10 @@ std::string CheckpointPath(const std::string& log_path) {
 }
 
 absl::StatusOr<std::optional<Checkpoint>> ReadCheckpoint(const std::string& checkpoint_path) {
-  Fd fd(::open(checkpoint_path.c_str(), O_RDONLY | O_CLOEXEC));
+  ScopedFd fd(::open(checkpoint_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT) return std::optional<Checkpoint>();
-    return absl::DataLossError(absl::StrCat(checkpoint_path, ": cannot open: ", Errno(errno)));
+    return absl::DataLossError(absl::StrCat(checkpoint_path, ": cannot open: ", ErrnoText(errno)));
   }
   char buf[512];
   ssize_t n;
@@ -261,7 +246,7 @@ absl::StatusOr<std::optional<Checkpoint>> ReadCheckpoint(const std::string& chec
     n = ::read(fd.get(), buf, sizeof buf);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
-    return absl::DataLossError(absl::StrCat(checkpoint_path, ": read error: ", Errno(errno)));
+    return absl::DataLossError(absl::StrCat(checkpoint_path, ": read error: ", ErrnoText(errno)));
   }
   const std::string_view text(buf, static_cast<size_t>(n));
   Checkpoint out;
@@ -281,10 +266,10 @@ absl::StatusOr<std::optional<Checkpoint>> ReadCheckpoint(const std::string& chec
 absl::Status SyncParentFolder(const std::string& path) {
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
   if (dir.empty()) dir = ".";
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ScopedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
     return absl::DataLossError(absl::StrCat(dir.string(), ": cannot sync the folder: ",
-                                            Errno(errno)));
+                                            ErrnoText(errno)));
   }
   return absl::OkStatus();
 }
@@ -299,18 +284,12 @@ absl::Status WriteCheckpoint(const std::string& checkpoint_path, const Checkpoin
   auto fail = [&](const std::string& what) {
     const int err = errno;
     ::unlink(tmp.c_str());
-    return absl::DataLossError(absl::StrCat(checkpoint_path, ": ", what, ": ", Errno(err)));
+    return absl::DataLossError(absl::StrCat(checkpoint_path, ": ", what, ": ", ErrnoText(err)));
   };
   {
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+    ScopedFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
     if (fd.get() < 0) return fail("cannot write the checkpoint");
-    size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return fail("cannot write the checkpoint");
-      done += static_cast<size_t>(n);
-    }
+    if (!WriteFully(fd.get(), text, checkpoint_path).ok()) return fail("cannot write the checkpoint");
     if (durable && ::fdatasync(fd.get()) != 0) return fail("cannot sync the checkpoint");
   }
   if (::rename(tmp.c_str(), checkpoint_path.c_str()) != 0) return fail("cannot replace the checkpoint");

@@ -25,6 +25,7 @@
 #include "lib/audit/chain.h"
 #include "lib/audit/record_json.h"
 #include "lib/base/absl_view.h"
+#include "lib/base/fd.h"
 #include "lib/base/utf8.h"
 
 namespace menshen::internal {
@@ -35,8 +36,6 @@ constexpr mode_t kFileMode = 0640;                // audit logs are not for ever
 
 // The fixed part of a line: everything but seq, the record and the two hashes.
 constexpr size_t kLineFrame = sizeof("{\"seq\":,\"prev\":\"\",\"hash\":\"\",\"record\":}\n") - 1;
-
-std::string Errno(int err) { return std::strerror(err); }
 
 // Replaces invalid UTF-8 in every string field with U+FFFD. Protobuf's JSON
 // printer would otherwise drop the bad bytes and log to stderr.
@@ -108,9 +107,9 @@ absl::Status JsonlWriter::OpenFile() {
   const std::vector<uint64_t> rotated = RotatedFileNumbers(path);
   rotated_ = rotated.empty() ? 0 : rotated.back();
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, kFileMode);
-  if (fd_ < 0) return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", Errno(errno)));
+  if (fd_ < 0) return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", ErrnoText(errno)));
   struct stat st;
-  if (::fstat(fd_, &st) != 0) return absl::InternalError(absl::StrCat(path, ": ", Errno(errno)));
+  if (::fstat(fd_, &st) != 0) return absl::InternalError(absl::StrCat(path, ": ", ErrnoText(errno)));
   regular_ = S_ISREG(st.st_mode);
   seq_ = committed_seq_ = 0;
   hash_ = committed_hash_ = std::string(kChainGenesis);
@@ -255,7 +254,7 @@ absl::Status JsonlWriter::Close() {
     }
     if (::close(fd_) != 0 && errno != EINTR) {
       NoteError(absl::DataLossError(
-          absl::StrCat(options_.path, ": closing the audit log: ", Errno(errno))));
+          absl::StrCat(options_.path, ": closing the audit log: ", ErrnoText(errno))));
     }
     fd_ = -1;
   }
@@ -413,7 +412,7 @@ void JsonlWriter::Commit() {
     // A partial line reached the file: cut it off now, or before the next write.
     if (::ftruncate(fd_, static_cast<off_t>(file_size_ + kept)) != 0) {
       must_truncate_ = true;
-      truncate_error = absl::StrCat("; a partial line could not be cut off: ", Errno(errno));
+      truncate_error = absl::StrCat("; a partial line could not be cut off: ", ErrnoText(errno));
     }
   }
   file_size_ += kept;
@@ -429,7 +428,7 @@ void JsonlWriter::Commit() {
     const size_t lost = pending_.size() - complete;
     write_errors_.fetch_add(lost, std::memory_order_relaxed);
     NoteError(absl::DataLossError(absl::StrCat(options_.path, ": cannot write ", lost,
-                                               " audit records: ", Errno(err), truncate_error)));
+                                               " audit records: ", ErrnoText(err), truncate_error)));
   }
   seq_ = committed_seq_;
   hash_ = committed_hash_;
@@ -441,7 +440,7 @@ absl::Status JsonlWriter::SyncFile() {
   syncs_.fetch_add(1, std::memory_order_relaxed);
   if (::fdatasync(fd_) != 0) {
     return absl::DataLossError(
-        absl::StrCat(options_.path, ": cannot sync the audit log to disk: ", Errno(errno)));
+        absl::StrCat(options_.path, ": cannot sync the audit log to disk: ", ErrnoText(errno)));
   }
   return absl::OkStatus();
 }
@@ -501,7 +500,7 @@ void JsonlWriter::Rotate() {
     if (err != 0) {
       rotate_failed_ = true;
       NoteError(absl::DataLossError(
-          absl::StrCat(path, ": cannot rotate the audit log: ", Errno(err))));
+          absl::StrCat(path, ": cannot rotate the audit log: ", ErrnoText(err))));
       return;
     }
     ++rotated_;
@@ -512,7 +511,7 @@ void JsonlWriter::Rotate() {
     detached_ = true;
     rotate_failed_ = true;
     NoteError(absl::DataLossError(
-        absl::StrCat(path, ": cannot open a new audit log after rotating: ", Errno(errno))));
+        absl::StrCat(path, ": cannot open a new audit log after rotating: ", ErrnoText(errno))));
     return;
   }
   LockFile(fd, path).IgnoreError();
@@ -591,7 +590,7 @@ void JsonlWriter::ApplyRetention() {
   for (const std::string& f : old) {
     if (::unlink(f.c_str()) != 0) {
       NoteError(absl::DataLossError(
-          absl::StrCat(f, ": audit retention could not remove it: ", Errno(errno))));
+          absl::StrCat(f, ": audit retention could not remove it: ", ErrnoText(errno))));
       return;
     }
     removed_files_.fetch_add(1, std::memory_order_relaxed);

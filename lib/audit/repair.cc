@@ -16,45 +16,24 @@
 #include "absl/time/clock.h"
 #include "lib/audit/chain.h"
 #include "lib/audit/record_json.h"
+#include "lib/base/fd.h"
 #include "menshen/audit.h"
 
 namespace menshen {
 namespace {
 
-std::string Errno(int err) { return std::strerror(err); }
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-absl::Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return absl::DataLossError(absl::StrCat(path, ": cannot write: ", Errno(errno)));
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
-}
+using internal::ErrnoText;
+using internal::ScopedFd;
+using internal::WriteFully;
 
 // Cuts everything after the last "\n" of `fd`; returns the bytes cut.
 absl::StatusOr<uint64_t> CutTornLine(int fd, const std::string& path) {
   struct stat st;
-  if (::fstat(fd, &st) != 0) return absl::DataLossError(absl::StrCat(path, ": ", Errno(errno)));
+  if (::fstat(fd, &st) != 0) return absl::DataLossError(absl::StrCat(path, ": ", ErrnoText(errno)));
   uint64_t end = static_cast<uint64_t>(st.st_size);
   char last = '\n';
   if (end > 0 && ::pread(fd, &last, 1, static_cast<off_t>(end - 1)) != 1) {
-    return absl::DataLossError(absl::StrCat(path, ": read error: ", Errno(errno)));
+    return absl::DataLossError(absl::StrCat(path, ": read error: ", ErrnoText(errno)));
   }
   if (end == 0 || last == '\n') return 0;
   // Back to the byte after the previous newline (or the start of the file).
@@ -63,7 +42,7 @@ absl::StatusOr<uint64_t> CutTornLine(int fd, const std::string& path) {
   while (keep > 0) {
     const uint64_t n = std::min<uint64_t>(keep, sizeof block);
     if (::pread(fd, block, n, static_cast<off_t>(keep - n)) != static_cast<ssize_t>(n)) {
-      return absl::DataLossError(absl::StrCat(path, ": read error: ", Errno(errno)));
+      return absl::DataLossError(absl::StrCat(path, ": read error: ", ErrnoText(errno)));
     }
     const void* nl = ::memrchr(block, '\n', n);
     if (nl != nullptr) {
@@ -73,7 +52,7 @@ absl::StatusOr<uint64_t> CutTornLine(int fd, const std::string& path) {
     keep -= n;
   }
   if (::ftruncate(fd, static_cast<off_t>(keep)) != 0 || ::fsync(fd) != 0) {
-    return absl::DataLossError(absl::StrCat(path, ": cannot cut the torn line: ", Errno(errno)));
+    return absl::DataLossError(absl::StrCat(path, ": cannot cut the torn line: ", ErrnoText(errno)));
   }
   return end - keep;
 }
@@ -87,8 +66,8 @@ absl::StatusOr<AuditRepairResult> RepairAuditLog(const std::string& path) {
   if (!std::filesystem::exists(path, ec) && rotated.empty()) {
     return absl::NotFoundError(absl::StrCat(path, ": no such audit log (nor rotated files)"));
   }
-  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
-  if (fd.get() < 0) return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", Errno(errno)));
+  ScopedFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  if (fd.get() < 0) return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", ErrnoText(errno)));
   struct stat st;
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
@@ -171,9 +150,9 @@ absl::StatusOr<AuditRepairResult> RepairAuditLog(const std::string& path) {
   const std::string hash = internal::ChainHash(prev, seq_text, json);
   std::string line;
   internal::AppendChainLine(seq + 1, prev, hash, json, &line);
-  if (absl::Status s = WriteAll(fd.get(), line, path); !s.ok()) return s;
+  if (absl::Status s = WriteFully(fd.get(), line, path); !s.ok()) return s;
   if (::fdatasync(fd.get()) != 0) {
-    return absl::DataLossError(absl::StrCat(path, ": cannot sync: ", Errno(errno)));
+    return absl::DataLossError(absl::StrCat(path, ": cannot sync: ", ErrnoText(errno)));
   }
   if (absl::Status s = internal::WriteCheckpoint(checkpoint_path, {seq + 1, hash}, true);
       !s.ok()) {
