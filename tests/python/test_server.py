@@ -34,6 +34,7 @@ class FakeUpstream:
     async def handle(self, request):
         body = await request.json()
         self.requests.append(body)
+        self.authorization = request.headers.get("Authorization")
         key = body["messages"][-1]["content"]
         text = ANSWERS.get(key, "You said: " + key)
         envelope = {"id": "chatcmpl-fake", "object": "chat.completion.chunk",
@@ -245,6 +246,7 @@ def test_authorization_is_passed_on(servers):
     port, upstream, _ = servers
     chat(port, "poem")
     assert upstream.requests[-1]["model"] == "fake"
+    assert upstream.authorization == "Bearer test-key"
 
 
 def test_healthz_metrics_and_audit_log(servers):
