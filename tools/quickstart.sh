@@ -38,4 +38,4 @@ case ":$PATH:" in
   *":$prefix/bin:"*) ;;
   *) echo "$prefix/bin is not on your PATH; add it:  export PATH=\"$prefix/bin:\$PATH\"" ;;
 esac
-echo "Python: $venv/bin/python -c 'import menshen; print(menshen.Engine().check(\"hello\").action)'"
+echo "Python: $venv/bin/python -c 'import menshen; print(menshen.Engine().check(\"hello\").action.name)'"
