@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev  # GoogleTest
   libbenchmark-dev           # Google Benchmark
   python3 python3-pytest python3-cffi  # Python bindings (cffi ABI mode) and their tests
+  python3-aiohttp            # menshen.server: the guarded OpenAI-compatible proxy
   python3-venv python3-setuptools python3-wheel  # offline `pip install ./bindings/python` into a venv
   clang libclang-rt-14-dev   # libFuzzer and sanitizer runtimes
   libxlsxwriter-dev          # .xlsx evidence reports (self-test, corpus audit, library export)

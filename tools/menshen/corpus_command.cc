@@ -839,6 +839,7 @@ int CorpusAudit(const std::vector<std::string>& args) {
   if (!parsed.profile.empty() && !policy.has_profile(parsed.profile)) {
     return Fail(kExitUsage, "corpus audit: the policy has no profile '" + parsed.profile + "'");
   }
+  options.streams = false;  // documents are block checks
   absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(*std::move(packs), options);
   if (!engine.ok()) return Fail(kExitUsage, engine.status());
 
