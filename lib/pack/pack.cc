@@ -111,7 +111,10 @@ const std::vector<std::string>& Pack::DefaultPackNames() {
       "risk-a1",          "risk-a2",       "risk-a3",          "risk-a4",
       "risk-a5",          "pii-zh",        "secrets",          "prompt-injection",
       "abuse-zh",         "abuse-en",      "intent-zh",        "intent-en",
-      "lexicon-konsheng", "lexicon-fwwdn", "lexicon-ldnoobw",  "lexicon-surge-ai"};
+      "lexicon-konsheng", "lexicon-fwwdn", "lexicon-ldnoobw",  "lexicon-surge-ai",
+      // Context words (X5), not risks: the default policy lists them as
+      // context (docs/packs.md, "Context").
+      "context"};
   return *kNames;
 }
 

@@ -274,6 +274,7 @@ struct RuleState {
   int min_hits = 1;
   Action action = Action::kFlag;
   policy::HitKind hits = policy::ANY_HIT;
+  bool unless_context = false;
 
   bool Matches(int category) const {
     return all_categories || (category >= 0 && matches[static_cast<size_t>(category)] != 0);
@@ -309,6 +310,8 @@ bool Preempts(const RuleState& earlier, const RuleState& later) {
     return false;
   }
   if (earlier.hits != policy::ANY_HIT && earlier.hits != later.hits) return false;
+  // A rule that stands aside in context does not always fire first.
+  if (earlier.unless_context && !later.unless_context) return false;
   if (earlier.min_severity > later.min_severity || earlier.min_score > later.min_score ||
       earlier.min_hits > later.min_hits) {
     return false;
@@ -341,6 +344,13 @@ struct CompiledPolicy::State {
   std::string labels[kLocales];
   LabelPosition label_positions[kLocales] = {LabelPosition::kNone, LabelPosition::kNone};
   Action stream_limit_action = Action::kBlock;
+  // By category index: 1 when its hits are context (Policy.context_categories).
+  std::vector<uint8_t> context;
+  bool has_context = false;
+  bool IsContext(int category) const {
+    return category >= 0 && static_cast<size_t>(category) < context.size() &&
+           context[static_cast<size_t>(category)] != 0;
+  }
   // The refusal of a stream cut by a limit: the "*" template, by locale.
   std::string limit_refusals[kLocales];
 
@@ -562,6 +572,29 @@ absl::StatusOr<std::unique_ptr<CompiledPolicy>> CompiledPolicy::Compile(std::str
                         AV(kLocaleNames[l]), " (looked for ", tried, ", *)");
   };
 
+  // Context categories.
+  s.context.assign(static_cast<size_t>(n_categories), 0);
+  {
+    const FieldDescriptor* context_f = Field(policy_d, "context_categories");
+    for (int ci = 0; ci < p.context_categories_size(); ++ci) {
+      const std::string& pattern = p.context_categories(ci);
+      const int line = Or(LineOf(&root, context_f, ci), 1);
+      if (pattern == "*") {
+        return error(line, "context_categories: \"*\" would make every hit context");
+      }
+      int index;
+      if (std::string message = find_pattern(pattern, &index); !message.empty()) {
+        return error(line, "context_categories: ", message);
+      }
+      for (int c = 0; c < n_categories; ++c) {
+        if (c == index || (is_class(index) && s.categories[c].class_index == index)) {
+          s.context[static_cast<size_t>(c)] = 1;
+          s.has_context = true;
+        }
+      }
+    }
+  }
+
   // Profiles and rules.
   for (int pi = 0; pi < p.profile_size(); ++pi) {
     const policy::Profile& pp = p.profile(pi);
@@ -642,6 +675,12 @@ absl::StatusOr<std::unique_ptr<CompiledPolicy>> CompiledPolicy::Compile(std::str
                      static_cast<int>(pr.hits()));
       }
       r.hits = pr.hits();
+      r.unless_context = pr.unless_context();
+      if (r.unless_context && r.action == Action::kBlock) {
+        return error(field_line("unless_context"), "rule '", pr.name(),
+                     "': unless_context on a BLOCK rule: a stream stops at once and cannot wait "
+                     "for context that comes later; use REFUSE");
+      }
       r.all_categories = pr.categories().empty();
       if (!r.all_categories) r.matches.assign(n_categories, 0);
       for (int ci = 0; ci < pr.categories_size(); ++ci) {
@@ -780,9 +819,32 @@ absl::Status CompiledPolicy::Decide(std::string_view text, Direction direction,
     decision->label_position = LabelPosition::kNone;
   }
   const std::vector<Hit>& hits = decision->hits;
-  MaskSpans(text, hits, s.proto.masking(), &decision->masked);
   decision->refusal.clear();
-  if (hits.empty()) {
+  // Context hits count toward nothing and are never masked.
+  absl::InlinedVector<int, 32> category(hits.size());
+  // Hits of one text mostly share a few categories: look up each change only.
+  std::string_view last_code;
+  int last_index = -1;
+  size_t n_context = 0;
+  for (size_t i = 0; i < hits.size(); ++i) {
+    if (i == 0 || hits[i].category != last_code) {
+      last_code = hits[i].category;
+      last_index = s.FindCategory(last_code);
+    }
+    category[i] = last_index;
+    if (s.has_context && s.IsContext(last_index)) ++n_context;
+  }
+  if (n_context == 0) {
+    MaskSpans(text, hits, s.proto.masking(), &decision->masked);
+  } else {
+    std::vector<Hit> maskable;
+    maskable.reserve(hits.size() - n_context);
+    for (size_t i = 0; i < hits.size(); ++i) {
+      if (!s.IsContext(category[i])) maskable.push_back(hits[i]);
+    }
+    MaskSpans(text, maskable, s.proto.masking(), &decision->masked);
+  }
+  if (hits.size() == n_context) {
     decision->action = Action::kAllow;
     decision->rule.assign(prof->no_hits_id);
     return absl::OkStatus();
@@ -793,28 +855,18 @@ absl::Status CompiledPolicy::Decide(std::string_view text, Direction direction,
     return hits[a].severity > hits[b].severity ||
            (hits[a].severity == hits[b].severity && hits[a].start < hits[b].start);
   };
-  absl::InlinedVector<int, 32> category(hits.size());
-  // Hits of one text mostly share a few categories: look up each change only.
-  std::string_view last_code;
-  int last_index = -1;
-  for (size_t i = 0; i < hits.size(); ++i) {
-    if (i == 0 || hits[i].category != last_code) {
-      last_code = hits[i].category;
-      last_index = s.FindCategory(last_code);
-    }
-    category[i] = last_index;
-  }
-
   const policy::Direction dir = direction == Direction::kInput ? policy::INPUT : policy::OUTPUT;
   const RuleState* fired = nullptr;
   size_t deciding = 0;
   for (const RuleState& r : prof->rules) {
     if (r.direction != policy::ANY_DIRECTION && r.direction != dir) continue;
+    if (r.unless_context && n_context > 0) continue;
     int count = 0;
     int64_t score = 0;
     size_t best = 0;
     for (size_t i = 0; i < hits.size(); ++i) {
-      if (hits[i].severity < r.min_severity || !r.Matches(category[i]) || !r.Counts(hits[i].rule)) {
+      if (hits[i].severity < r.min_severity || !r.Matches(category[i]) ||
+          !r.Counts(hits[i].rule) || (n_context > 0 && s.IsContext(category[i]))) {
         continue;
       }
       if (count == 0 || better(i, best)) best = i;
@@ -833,8 +885,11 @@ absl::Status CompiledPolicy::Decide(std::string_view text, Direction direction,
   } else {
     decision->action = prof->default_action;
     decision->rule.assign(prof->default_id);
-    for (size_t i = 1; i < hits.size(); ++i) {
-      if (better(i, deciding)) deciding = i;
+    bool set = false;
+    for (size_t i = 0; i < hits.size(); ++i) {
+      if (n_context > 0 && s.IsContext(category[i])) continue;
+      if (!set || better(i, deciding)) deciding = i;
+      set = true;
     }
   }
   if (NeedsRefusal(decision->action)) {
@@ -874,6 +929,7 @@ absl::Status CompiledPolicy::StartTally(Direction direction, std::string_view pr
   tally->rules_.assign(prof->rules.size(), HitTally::RuleCount());
   tally->best_ = HitTally::Best();
   tally->hits_ = 0;
+  tally->context_ = false;
   return absl::OkStatus();
 }
 
@@ -881,10 +937,18 @@ int CompiledPolicy::CategoryIndex(std::string_view code) const {
   return state_->FindCategory(code);
 }
 
+bool CompiledPolicy::IsContextCategory(int category) const {
+  return state_->IsContext(category);
+}
+
 void CompiledPolicy::AddToTally(const TallyHit& hit, HitTally* tally) const {
   const auto* prof = static_cast<const ProfileState*>(tally->profile_);
   const policy::Direction dir =
       tally->direction_ == Direction::kInput ? policy::INPUT : policy::OUTPUT;
+  if (state_->has_context && state_->IsContext(hit.category)) {
+    tally->context_ = true;  // counts toward nothing
+    return;
+  }
   ++tally->hits_;
   auto take = [&hit](HitTally::Best* best) {
     if (best->BeatenBy(hit)) {
@@ -949,6 +1013,7 @@ void CompiledPolicy::DecideTally(const HitTally& tally, std::string_view locale,
   const RuleState* fired = nullptr;
   for (size_t r = 0; r < prof->rules.size(); ++r) {
     const HitTally::RuleCount& count = tally.rules_[r];
+    if (tally.context_ && prof->rules[r].unless_context) continue;
     if (count.hits > 0 && count.hits >= prof->rules[r].min_hits &&
         count.score >= prof->rules[r].min_score) {
       fired = &prof->rules[r];

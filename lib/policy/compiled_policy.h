@@ -75,6 +75,7 @@ class HitTally {
   std::vector<RuleCount> rules_;   // by rule of the profile
   Best best_;                      // among all hits
   size_t hits_ = 0;
+  bool context_ = false;           // a context hit was added
 };
 
 class CompiledPolicy {
@@ -111,6 +112,9 @@ class CompiledPolicy {
   // The first rule of the profile that fires decides ("<profile>/<rule>");
   // with hits but no rule firing, the profile's default action decides
   // ("<profile>/default"); with no hits, ALLOW ("<profile>/no-hits").
+  // Context hits (Policy.context_categories) count toward no rule and no
+  // default, are not masked, and make `unless_context` rules stand aside; a
+  // text whose hits are all context is ALLOWed ("<profile>/no-hits").
   // `refusal` is set for REFUSE and BLOCK only: the template of the category
   // of the most severe hit the deciding rule selected (the earliest on ties;
   // for the default, among all hits), looked up as category, class, "*".
@@ -137,6 +141,10 @@ class CompiledPolicy {
   void AddToTally(const TallyHit& hit, HitTally* tally) const;
   // A category code's index in the policy's taxonomy, -1 when unknown.
   int CategoryIndex(std::string_view code) const;
+  // Whether hits of the category (an index as above) are context
+  // (Policy.context_categories): they count toward nothing, are never
+  // masked, and make rules with `unless_context` stand aside.
+  bool IsContextCategory(int category) const;
   void DecideTally(const HitTally& tally, std::string_view locale, Decision* decision) const;
   // The decision of a stream that cannot go on (a size or hold-back limit):
   // the policy's stream_limit_action (REFUSE or BLOCK, default BLOCK), rule

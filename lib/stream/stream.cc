@@ -503,6 +503,8 @@ void StreamState::IntakeHit(const StreamEntryFacts& facts, uint64_t start, uint6
   if (facts.category < 0) t.category_code = engine_state_->stream_hits[facts.index].category;
   policy_->AddToTally(t, &tally_);
   KeepHit(facts, start, end);
+  // Listed, never masked: a context word (law, news, prevention) is no risk.
+  if (policy_->IsContextCategory(facts.category)) return;
   const Span span{start, end};
   auto less = [](const Span& a, const Span& b) {
     return std::tie(a.start, a.end) < std::tie(b.start, b.end);

@@ -331,6 +331,46 @@ TEST(Abuse, ChineseAndEnglish) {
   }
 }
 
+// Issue 20: innocent text that names a harm. English homonyms are allow
+// entries or whole-word misses; law, news, prevention and counter-speech
+// texts carry a context word (the `context` pack, X5) that the default policy
+// lets lower a single-term refusal to a flag. Requests for harm stay refused.
+TEST(Context, InnocentTextIsNotRefused) {
+  for (const char* text : {"gobbledygook", "a packet of fags", "stop pussyfooting around",
+                           "Pussy Riot played in Moscow", "oilseed rape fields",
+                           "赌博有哪些危害", "警方开展打击卖淫专项行动", "禁毒宣传：远离毒品"}) {
+    const Decision d = Check(text);
+    EXPECT_NE(d.action, Action::kRefuse) << text << " " << d.rule;
+    EXPECT_NE(d.action, Action::kBlock) << text << " " << d.rule;
+  }
+  EXPECT_THAT(Hits("强奸罪是刑法第二百三十六条规定的罪名"), Contains("刑法|X5"));
+  EXPECT_THAT(Hits("Rape is NEVER something to mock"), Contains("NEVER|X5"));
+  // Context alone is no hit for the policy.
+  const Decision law = Check("刑法第二百三十六条");
+  EXPECT_EQ(law.action, Action::kAllow);
+  EXPECT_EQ(law.rule, "default/no-hits");
+  // With the starter pack's 强奸 (severity 2): refused alone, flagged in law.
+  absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> packs = Pack::Defaults();
+  ASSERT_TRUE(packs.ok()) << packs.status();
+  absl::StatusOr<std::shared_ptr<const Pack>> starter = Pack::Embedded("starter");
+  ASSERT_TRUE(starter.ok()) << starter.status();
+  packs->push_back(*starter);
+  absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(*packs);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  auto action = [&](const char* text, const char* profile = "default") {
+    CheckRequest request;
+    request.direction = Direction::kInput;
+    request.profile = profile;
+    Decision d;
+    EXPECT_TRUE((*engine)->Check(text, request, &d).ok());
+    return d.action;
+  };
+  EXPECT_EQ(action("我想强奸她"), Action::kRefuse);
+  EXPECT_EQ(action("强奸罪是刑法第二百三十六条规定的罪名"), Action::kFlag);
+  EXPECT_EQ(action("Rape is NEVER something to mock"), Action::kFlag);
+  EXPECT_EQ(action("强奸罪是刑法第二百三十六条规定的罪名", "minors"), Action::kRefuse);
+}
+
 // Validators and every pattern give the same hits when the text arrives in
 // pieces: the streaming guard calls the same acceptance on a window of folded
 // text. A policy that never refuses keeps the streams from being cut.

@@ -1108,6 +1108,123 @@ TEST(DefaultPolicy, RepresentativeDecisions) {
 
 // For every single hit and every pair of hits (each category, severity and
 // direction), minors decides at least as strongly as default.
+// Context (Policy.context_categories, Rule.unless_context): hits of law,
+// news, prevention and counter-speech words count toward nothing, are never
+// masked, and make `unless_context` rules stand aside.
+const std::string kContextPolicy = kHeader + "context_categories: \"X5\"\n" + Profile(R"txt(
+  rule { name: "refuse-a1" categories: "A1" min_severity: 2 action: REFUSE unless_context: true }
+  rule { name: "refuse-a2" categories: "A2" min_severity: 3 action: REFUSE }
+  rule { name: "flag-a1" categories: "A1" action: FLAG }
+  rule { name: "mask-all" action: MASK }
+)txt");
+
+TEST(Context, LowersOnlyTheRulesThatAskForIt) {
+  auto p = MustCompile(kContextPolicy);
+  ASSERT_NE(p, nullptr);
+  // 强奸 alone: refused.
+  Decision d = Decide(*p, "强奸", Direction::kInput, {MakeHit("A1.6", 2, 0, 6)});
+  EXPECT_EQ(d.rule, "p/refuse-a1");
+  // 强奸罪 … 刑法: the A1 rule stands aside, the next one flags.
+  d = Decide(*p, "强奸刑法", Direction::kInput,
+             {MakeHit("A1.6", 2, 0, 6), MakeHit("X5", 1, 6, 12)});
+  EXPECT_EQ(d.action, Action::kFlag);
+  EXPECT_EQ(d.rule, "p/flag-a1");
+  EXPECT_EQ(d.hits.size(), 2u);  // the context hit is still listed
+  // The context may come first; a rule without unless_context still fires.
+  d = Decide(*p, "刑法强奸", Direction::kInput,
+             {MakeHit("X5", 1, 0, 6), MakeHit("A2.1", 3, 6, 12)});
+  EXPECT_EQ(d.rule, "p/refuse-a2");
+  EXPECT_EQ(d.refusal, "拒绝：" + std::string(NameZh("A2.1")));
+  // Context alone is no hit at all, for every rule and the default.
+  d = Decide(*p, "刑法", Direction::kInput, {MakeHit("X5", 1, 0, 6)});
+  EXPECT_EQ(d.action, Action::kAllow);
+  EXPECT_EQ(d.rule, "p/no-hits");
+  EXPECT_EQ(d.masked, "刑法");
+  // Context words are never masked, the others are.
+  d = Decide(*p, "ab刑法", Direction::kOutput,
+             {MakeHit("A4.3", 1, 0, 2), MakeHit("X5", 1, 2, 8)});
+  EXPECT_EQ(d.rule, "p/mask-all");
+  EXPECT_EQ(d.masked, "**刑法");
+  // Without context_categories an X5 hit is a hit like any other.
+  auto plain = MustCompile(kHeader + Profile(R"txt(
+  rule { name: "refuse-a1" categories: "A1" min_severity: 2 action: REFUSE unless_context: true }
+)txt"));
+  ASSERT_NE(plain, nullptr);
+  d = Decide(*plain, "强奸刑法", Direction::kInput,
+             {MakeHit("A1.6", 2, 0, 6), MakeHit("X5", 1, 6, 12)});
+  EXPECT_EQ(d.rule, "p/refuse-a1");
+  d = Decide(*plain, "刑法", Direction::kInput, {MakeHit("X5", 1, 0, 6)});
+  EXPECT_EQ(d.rule, "p/default");
+}
+
+TEST(Context, TallyLowersWhenContextComesLater) {
+  auto p = MustCompile(kContextPolicy);
+  ASSERT_NE(p, nullptr);
+  HitTally tally;
+  ASSERT_TRUE(p->StartTally(Direction::kInput, "", &tally).ok());
+  const std::string id = "e:1";
+  TallyHit t;
+  t.severity = 2;
+  t.category = p->CategoryIndex("A1.6");
+  t.entry_id = &id;
+  p->AddToTally(t, &tally);
+  Decision d;
+  p->DecideTally(tally, "zh-CN", &d);
+  EXPECT_EQ(d.rule, "p/refuse-a1");
+  t.severity = 1;
+  t.category = p->CategoryIndex("X5");
+  EXPECT_TRUE(p->IsContextCategory(t.category));
+  EXPECT_FALSE(p->IsContextCategory(p->CategoryIndex("A1.6")));
+  EXPECT_FALSE(p->IsContextCategory(-1));
+  p->AddToTally(t, &tally);
+  EXPECT_EQ(tally.hits(), 1u);  // context counts toward nothing
+  p->DecideTally(tally, "zh-CN", &d);
+  EXPECT_EQ(d.rule, "p/flag-a1");
+  EXPECT_TRUE(d.refusal.empty());
+}
+
+TEST(Context, Validation) {
+  EXPECT_THAT(CompileError(kHeader + "context_categories: \"Z9\"\n" + Profile("")),
+              HasSubstr("test.textproto:5: context_categories"));
+  EXPECT_THAT(CompileError(kHeader + "context_categories: \"*\"\n" + Profile("")),
+              HasSubstr("every hit context"));
+  EXPECT_THAT(CompileError(kHeader + Profile(R"txt(
+  rule { name: "b" action: BLOCK unless_context: true }
+)txt")),
+              HasSubstr("unless_context on a BLOCK rule"));
+  // A rule that stands aside in context does not make a later rule unreachable.
+  EXPECT_EQ(CompileError(kHeader + Profile(R"txt(
+  rule { name: "a" action: REFUSE unless_context: true }
+  rule { name: "b" action: FLAG }
+)txt")),
+            "compiled without error");
+  EXPECT_THAT(CompileError(kHeader + Profile(R"txt(
+  rule { name: "a" action: REFUSE unless_context: true }
+  rule { name: "b" action: FLAG unless_context: true }
+)txt")),
+              HasSubstr("unreachable"));
+}
+
+TEST(DefaultPolicy, ContextFlagsSingleWordsButNotRequests) {
+  const CompiledPolicy& p = Policy::Default()->compiled();
+  Decision d;
+  d.hits = {MakeHit("A1.6", 2, 0, 6), MakeHit("X5", 1, 6, 12)};
+  ASSERT_TRUE(p.Decide("强奸刑法", Direction::kInput, "default", "", &d).ok());
+  EXPECT_EQ(d.action, Action::kFlag);
+  EXPECT_EQ(d.rule, "default/flag-core-values-low");
+  // Minors: no context exception.
+  ASSERT_TRUE(p.Decide("强奸刑法", Direction::kInput, "minors", "", &d).ok());
+  EXPECT_EQ(d.action, Action::kRefuse);
+  // A request for harm recognised by an intent rule is refused in context too.
+  d.hits = {MakeRuleHit("A1.6", 3, 0, 6), MakeHit("X5", 1, 6, 12)};
+  ASSERT_TRUE(p.Decide("强奸刑法", Direction::kInput, "default", "", &d).ok());
+  EXPECT_EQ(d.rule, "default/refuse-harmful-requests-input");
+  // A critical A1 hit in an answer still stops the stream.
+  d.hits = {MakeHit("A1.1", 4, 0, 6), MakeHit("X5", 1, 6, 12)};
+  ASSERT_TRUE(p.Decide("强奸刑法", Direction::kOutput, "default", "", &d).ok());
+  EXPECT_EQ(d.action, Action::kBlock);
+}
+
 TEST(DefaultPolicy, MinorsIsNeverWeakerThanDefault) {
   const CompiledPolicy& p = Policy::Default()->compiled();
   std::vector<std::string_view> codes;
@@ -1212,7 +1329,8 @@ TEST(CountScripts, LongRunsOfOneScript) {
 TEST(PolicyTallyTest, TallyDecidesAsDecideOverAllHits) {
   const std::shared_ptr<const Policy> default_policy = Policy::Default();
   ASSERT_NE(default_policy, nullptr);
-  std::unique_ptr<CompiledPolicy> scored = MustCompile(kHeader + Profile(R"txt(
+  std::unique_ptr<CompiledPolicy> scored = MustCompile(kHeader + "context_categories: \"X5\"\n" + Profile(R"txt(
+    rule { name: "in-context" categories: "A1" min_severity: 3 action: REFUSE unless_context: true }
     rule { name: "many" categories: "A4" min_hits: 3 action: MASK }
     rule { name: "heavy" min_score: 7 action: REFUSE }
     rule { name: "output-crit" direction: OUTPUT min_severity: 4 action: BLOCK }
@@ -1220,7 +1338,7 @@ TEST(PolicyTallyTest, TallyDecidesAsDecideOverAllHits) {
 )txt"));
   ASSERT_NE(scored, nullptr);
   const std::vector<std::string> codes = {"A1.3", "A1.8", "A2.1", "A4.3", "A4.6", "X1",
-                                          "X2",   "X3",   "A1",   "Z9"};
+                                          "X2",   "X3",   "A1",   "Z9",   "X5", "X5"};
   static const std::vector<std::string> ids = {"e:1", "e:2", "e:3", "e:4"};
   std::mt19937 rng(18);
   int compared = 0;
