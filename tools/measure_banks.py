@@ -165,7 +165,9 @@ def main():
                                            "refused": collections.Counter(), "hit": 0,
                                            "misses": [], "false": []})
         entry["risks"][risk] += 1
-        if d.get("hits"):
+        # Context words (X5, the default policy's context_categories) are no
+        # risk: the policy counts them toward nothing, and so does "any hit".
+        if any(h.get("category") != "X5" for h in d.get("hits") or []):
             entry["hit"] += 1
         if refused(d):
             entry["refused"][risk] += 1

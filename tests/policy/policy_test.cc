@@ -990,6 +990,7 @@ TEST(DefaultPolicy, IsCachedAndHasDefaultAndMinors) {
 TEST(DefaultPolicy, EveryCategoryHasARenderedRefusalInBothLocales) {
   policy::Policy proto = Policy::Default()->compiled().proto();
   proto.clear_profile();
+  proto.clear_context_categories();  // every category may decide here
   policy::Profile* all = proto.add_profile();
   all->set_name("default");
   all->set_default_action(policy::REFUSE);
@@ -1162,7 +1163,7 @@ TEST(Context, TallyLowersWhenContextComesLater) {
   ASSERT_NE(p, nullptr);
   HitTally tally;
   ASSERT_TRUE(p->StartTally(Direction::kInput, "", &tally).ok());
-  const std::string id = "e:1";
+  const std::string_view id = "e:1";
   TallyHit t;
   t.severity = 2;
   t.category = p->CategoryIndex("A1.6");
@@ -1339,7 +1340,15 @@ TEST(PolicyTallyTest, TallyDecidesAsDecideOverAllHits) {
   ASSERT_NE(scored, nullptr);
   const std::vector<std::string> codes = {"A1.3", "A1.8", "A2.1", "A4.3", "A4.6", "X1",
                                           "X2",   "X3",   "A1",   "Z9",   "X5", "X5"};
-  static const std::vector<std::string> ids = {"e:1", "e:2", "e:3", "e:4"};
+  // An entry has one category: ids are per code (4 each), so two hits that
+  // tie on severity, span and id are one entry's and name one category.
+  static const std::vector<std::string> ids = [&codes] {
+    std::vector<std::string> out;
+    for (const std::string& code : codes) {
+      for (int i = 1; i <= 4; ++i) out.push_back(code + ":" + std::to_string(i));
+    }
+    return out;
+  }();
   std::mt19937 rng(18);
   int compared = 0;
   for (const CompiledPolicy* policy : {&default_policy->compiled(),
@@ -1349,11 +1358,12 @@ TEST(PolicyTallyTest, TallyDecidesAsDecideOverAllHits) {
     for (int round = 0; round < 600; ++round) {
       std::vector<Hit> hits(std::uniform_int_distribution<size_t>(0, 9)(rng));
       for (Hit& h : hits) {
-        h.category = codes[std::uniform_int_distribution<size_t>(0, codes.size() - 1)(rng)];
+        const size_t code = std::uniform_int_distribution<size_t>(0, codes.size() - 1)(rng);
+        h.category = codes[code];
         h.severity = std::uniform_int_distribution<int>(1, 4)(rng);
         h.start = std::uniform_int_distribution<size_t>(0, 5)(rng);
         h.end = h.start + std::uniform_int_distribution<size_t>(1, 3)(rng);
-        h.entry_id = ids[std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng)];
+        h.entry_id = ids[code * 4 + std::uniform_int_distribution<size_t>(0, 3)(rng)];
       }
       const Direction direction = round % 2 ? Direction::kOutput : Direction::kInput;
       const std::string& profile = profiles[static_cast<size_t>(round) % profiles.size()];
@@ -1379,7 +1389,12 @@ TEST(PolicyTallyTest, TallyDecidesAsDecideOverAllHits) {
       }
       Decision streamed;
       policy->DecideTally(tally, locale, &streamed);
-      const std::string context = "round " + std::to_string(round) + " profile " + profile;
+      std::string context = "round " + std::to_string(round) + " profile " + profile;
+      for (const Hit& h : block.hits) {
+        context += " " + std::string(h.category) + "/" + std::to_string(h.severity) + "@" +
+                   std::to_string(h.start) + "-" + std::to_string(h.end) + std::string(h.entry_id);
+      }
+      context += " " + block.rule;
       EXPECT_EQ(streamed.action, block.action) << context;
       EXPECT_EQ(streamed.rule, block.rule) << context;
       EXPECT_EQ(streamed.refusal, block.refusal) << context;
