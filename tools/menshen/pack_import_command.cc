@@ -52,8 +52,10 @@ struct Mapping {
 
 struct Candidate {
   Row row;
-  std::string key;  // folded term
+  std::string key;  // folded term; a rule's text for rules
   Mapping mapping;
+  // Rules only: the folded parts, counted on benign text like terms.
+  std::vector<std::string> parts;
 };
 
 bool ReadFile(const std::string& path, std::string* out) {
@@ -316,12 +318,15 @@ bool HasWordFlag(const std::string& flags) {
 
 bool AsciiWordByte(unsigned char c) { return std::isalnum(c) || c == '_'; }
 
-// How many lines of `benign` hold each key (whole words for `word` keys).
-absl::StatusOr<std::vector<uint32_t>> CountBenignLines(const std::vector<std::string>& keys,
-                                                       const std::vector<bool>& word,
-                                                       const std::vector<std::string>& files,
-                                                       uint32_t* lines_read) {
+// How many lines of `benign` hold each key (whole words for `word` keys),
+// and, for each rule given as the indexes of its parts' keys, how many lines
+// hold all of its parts (`rule_counts`).
+absl::StatusOr<std::vector<uint32_t>> CountBenignLines(
+    const std::vector<std::string>& keys, const std::vector<bool>& word,
+    const std::vector<std::string>& files, uint32_t* lines_read,
+    const std::vector<std::vector<size_t>>& rules = {}, std::vector<uint32_t>* rule_counts = nullptr) {
   std::vector<uint32_t> counts(keys.size(), 0);
+  if (rule_counts != nullptr) rule_counts->assign(rules.size(), 0);
   if (keys.empty() || files.empty()) return counts;
   std::vector<const char*> patterns;
   std::vector<size_t> lengths;
@@ -385,6 +390,12 @@ absl::StatusOr<std::vector<uint32_t>> CountBenignLines(const std::vector<std::st
             return 0;
           },
           &context);
+      for (size_t r = 0; r < rules.size() && rule_counts != nullptr; ++r) {
+        if (std::all_of(rules[r].begin(), rules[r].end(),
+                        [&](size_t k) { return seen[k] == line_number; })) {
+          ++(*rule_counts)[r];
+        }
+      }
     }
   }
   *lines_read = line_number;
@@ -556,7 +567,13 @@ int PackImport(const std::vector<std::string>& args) {
       if (ascii_word && !HasWordFlag(mapped.flags)) {
         mapped.flags = mapped.flags.empty() ? "word" : mapped.flags + ",word";  // Han parts ignore it
       }
-      rules.push_back(Candidate{std::move(row), *std::move(rule), std::move(mapped)});
+      std::vector<std::string> parts;
+      for (absl::string_view part : absl::StrSplit(
+               absl::StrReplaceAll(row.term, {{"\xEF\xBC\x8B", "+"}}), '+')) {
+        parts.push_back(internal::FoldTerm(std::string(absl::StripAsciiWhitespace(part))));
+      }
+      rules.push_back(
+          Candidate{std::move(row), *std::move(rule), std::move(mapped), std::move(parts)});
       continue;
     }
     auto [written, fresh] = first_where.emplace(row.term, row.where);
@@ -609,8 +626,34 @@ int PackImport(const std::vector<std::string>& args) {
       keys.push_back(c.key);
       word.push_back(HasWordFlag(c.mapping.flags));
     }
-    absl::StatusOr<std::vector<uint32_t>> counts = CountBenignLines(keys, word, benign, &benign_lines);
+    // A rule's parts are counted as keys of their own (after the terms'), and
+    // a rule is as common as the lines that hold all its parts.
+    std::vector<std::vector<size_t>> rule_parts;
+    absl::flat_hash_map<std::string, size_t> part_key;
+    for (const Candidate& r : rules) {
+      std::vector<size_t>& indexes = rule_parts.emplace_back();
+      for (const std::string& part : r.parts) {
+        const bool part_word = HasWordFlag(r.mapping.flags) && IsAscii(part);
+        auto [at, fresh] = part_key.emplace(absl::StrCat(part_word ? "w" : "s", part), keys.size());
+        if (fresh) {
+          keys.push_back(part);
+          word.push_back(part_word);
+        }
+        indexes.push_back(at->second);
+      }
+    }
+    std::vector<uint32_t> rule_counts;
+    absl::StatusOr<std::vector<uint32_t>> counts =
+        CountBenignLines(keys, word, benign, &benign_lines, rule_parts, &rule_counts);
     if (!counts.ok()) return Fail(kExitBadInput, counts.status());
+    for (size_t i = rules.size(); i-- > 0;) {
+      if (rule_counts[i] > max_benign_lines) {
+        issue("too_common", rules[i].row,
+              absl::StrCat("all parts on ", rule_counts[i], " of ", benign_lines,
+                           " benign lines (maximum ", max_benign_lines, ")"));
+        rules.erase(rules.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+    }
     for (size_t i = 0; i < candidates.size(); ++i) {
       if ((*counts)[i] > max_benign_lines) {
         keep[i] = false;
@@ -764,7 +807,8 @@ const Command kPackImportCommand = {
     "unsupported_rule (an a+b line that is no valid rule: an empty part, more than 8\n"
     "parts); then one summary object. An a+b+c line (parts that must all occur in one\n"
     "text) becomes an AND rule in DIR/<risk>-rules.tsv (docs/packs.md, \"Rules\"): rules\n"
-    "are not counted on --benign text, and the summary counts them as rules_written.\n"
+    "are dropped as too_common when all their parts share more --benign lines than\n"
+    "--max-benign-lines; the summary counts them as rules_written.\n"
     "  -o, --output DIR        the pack source folder to write\n"
     "  --name NAME             the pack's name\n"
     "  --map FILE              category TAB risk [TAB severity [TAB flags]] a line; risk -\n"
