@@ -359,15 +359,25 @@ double PartWeight(const std::string& folded) {
 
 // Marks the positive step least likely to occur as the rule's anchor: its
 // parts go to the literal database, and the rule's other parts need to be
-// looked for only in texts where an anchor occurs.
-void MarkAnchor(const pack::CompiledPack& compiled, pack::Entry* rule) {
+// looked for only around an occurrence of it. A part's weight is its
+// likelihood times the number of rules that use it: the parts that many rules
+// share are the generic steps (request forms such as "how to", "where to
+// buy", groups used by hundreds of rules), the parts few rules use are the
+// specific ones (the harmful objects), and an anchor on a shared part would
+// make every rule that shares it look for its other parts.
+void MarkAnchor(const pack::CompiledPack& compiled,
+                const absl::flat_hash_map<uint32_t, uint32_t>& uses, pack::Entry* rule) {
   int anchor = -1;
   double best = 0;
   for (int s = 0; s < rule->steps_size(); ++s) {
     const pack::RuleStep& step = rule->steps(s);
     if (step.negated()) continue;
     double w = 0;
-    for (uint32_t a : step.alternatives()) w += PartWeight(compiled.entries(static_cast<int>(a)).folded());
+    for (uint32_t a : step.alternatives()) {
+      auto it = uses.find(a);
+      w += PartWeight(compiled.entries(static_cast<int>(a)).folded()) *
+           (it == uses.end() ? 1 : it->second);
+    }
     if (anchor < 0 || w < best) {
       anchor = s;
       best = w;
@@ -405,7 +415,18 @@ void LinkRules(const RuleSyntaxes& syntaxes, pack::CompiledPack* compiled) {
       indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
       for (uint32_t i : indexes) out->add_alternatives(i);
     }
-    MarkAnchor(*compiled, &rule);
+  }
+  // How many rules use each part in a positive step.
+  absl::flat_hash_map<uint32_t, uint32_t> uses;
+  for (const pack::Entry& rule : compiled->entries()) {
+    if (rule.kind() != pack::RULE) continue;
+    for (const pack::RuleStep& step : rule.steps()) {
+      if (step.negated()) continue;
+      for (uint32_t a : step.alternatives()) ++uses[a];
+    }
+  }
+  for (pack::Entry& rule : *compiled->mutable_entries()) {
+    if (rule.kind() == pack::RULE) MarkAnchor(*compiled, uses, &rule);
   }
 }
 
