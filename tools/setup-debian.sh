@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   HYPERSCAN                  # Hyperscan API (hs.h, libhs.pc): chosen below
   libicu-dev                 # Unicode data for the fold-table generator
+  icu-devtools unicode-data  # uconv (Han-Latin readings) and Unihan for the variant tables
   libabsl-dev                # status, strings, hashing, containers, synchronisation
   libprotobuf-dev protobuf-compiler   # schemas, text format and JSON
   libssl-dev                 # SHA-256 (libcrypto) for pack checksums and audit chains
@@ -19,6 +20,8 @@ packages=(
   python3-openpyxl           # tests read the reports back as a spreadsheet program would
   zlib1g-dev                 # benchmarks: reading the gzipped manual pages below
   manpages manpages-zh fortunes-zh  # benchmarks: English and Chinese technical text (bench/workloads.h)
+  libminizip-dev libexpat1-dev  # pack import reads .xlsx lists (no xlsx reader library in Debian 12)
+  python3-jieba              # its word-frequency list drops everyday words when importing lists
 )
 
 # Both provide libhs and conflict with each other. On x86-64 Intel's Hyperscan:

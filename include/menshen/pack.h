@@ -58,6 +58,11 @@ struct PackInfo {
   size_t rule_count = 0;  // rules (docs/packs.md, "Rules")
   size_t part_count = 0;  // the distinct literals rules are made of
   size_t allow_count = 0;
+  // Variants generated at build time (docs/packs.md, "Variants"), not
+  // counted above: in all and per kind ("pinyin", "initials", "mixed",
+  // "homophone", "character", "leet", "spaced").
+  size_t variant_count = 0;
+  std::map<std::string, size_t> variants_by_kind;
   // Deny entries (terms, regexes and rules) per category code, e.g. {"A1.8": 42}.
   std::map<std::string, size_t> counts_by_category;
   // Chinese and English names of those categories and their classes, from

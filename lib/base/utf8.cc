@@ -47,4 +47,17 @@ void AppendUtf8(char32_t cp, std::string* out) {
   }
 }
 
+size_t ExtendOverCombiningMarks(std::string_view text, size_t end) {
+  while (end < text.size()) {
+    char32_t cp = 0;
+    const size_t n = DecodeUtf8(text, end, &cp);
+    const bool mark = (cp >= 0x300 && cp <= 0x36F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+                      (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) ||
+                      (cp >= 0xFE20 && cp <= 0xFE2F);
+    if (n == 0 || !mark) break;
+    end += n;
+  }
+  return end;
+}
+
 }  // namespace menshen::internal

@@ -53,6 +53,11 @@ std::string SanitizeUtf8(std::string_view s);
 // Appends the UTF-8 encoding of `cp` to `out`.
 void AppendUtf8(char32_t cp, std::string* out);
 
+// `end`, moved past the combining marks (U+0300..036F, U+1AB0..1AFF,
+// U+1DC0..1DFF, U+20D0..20FF, U+FE20..FE2F) that follow it in `text`. The fold
+// removes them, so a hit ending at a letter ends after its accents.
+size_t ExtendOverCombiningMarks(std::string_view text, size_t end);
+
 }  // namespace menshen::internal
 
 #endif  // MENSHEN_LIB_BASE_UTF8_H_

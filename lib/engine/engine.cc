@@ -16,6 +16,7 @@
 #include "lib/engine/audit_record.h"
 #include "lib/engine/engine_state.h"
 #include "lib/normalize/normalizer.h"
+#include "lib/pack/variants.h"
 #include "lib/policy/compiled_policy.h"
 #include "lib/stream/stream_state.h"
 
@@ -110,10 +111,12 @@ void EngineState::BuildStreamDatabases() {
                         : 0);
       stream_entry_ids.push_back(e.id());
       Hit& h = stream_hits.emplace_back();
-      h.entry_id = e.id();
+      const bool variant = !e.variant_of().empty();
+      h.entry_id = variant ? e.variant_of() : e.id();
       h.pack = p->compiled.manifest().name();
       h.category = e.category();
-      h.term = e.term();
+      h.term = variant ? e.base_term() : e.term();
+      h.foldings = internal::VariantFoldKind(e.variant());  // with Explain's bits
       h.severity = e.severity();
       h.regex = regex;
     }
@@ -338,15 +341,17 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
     Hit* h = decision->hits.data();
     for (const internal::ResolvedHit& r : scan->resolved) {
       const internal::EntryMeta& m = r.pack->meta[r.entry_index];
-      h->entry_id = m.id;
+      h->entry_id = m.id;  // a generated variant reports the entry it was made from
       h->pack = r.pack->compiled.manifest().name();
       h->category = m.category;
       h->term = m.term;
       h->severity = m.severity;
       h->regex = m.regex;
       h->start = r.start;
-      h->end = r.end;
-      h->foldings = options.explain ? internal::Explain(text.substr(r.start, r.end - r.start)) : 0;
+      h->end = internal::ExtendOverCombiningMarks(text, r.end);
+      h->foldings = options.explain ? internal::Explain(text.substr(r.start, h->end - r.start)) |
+                                          internal::VariantFoldKind(m.variant)
+                                    : 0;
       ++h;
     }
     decision->rule_parts.clear();

@@ -73,8 +73,9 @@ void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_vi
   };
   std::vector<Candidate>& c = *candidates;
 
-  // Literals (nearly all candidates): one match per end, nothing to merge, no
-  // validator; only the rare `word` and `exact` flags look at the text. They
+  // Literals (nearly all candidates): one match per end, nothing to merge;
+  // only the rare `word` and `exact` flags and generated variants' validator
+  // look at the text. They
   // stay at the front, regexes go to the back, in one pass.
   size_t literals = 0;
   size_t regex_from = c.size();
@@ -86,6 +87,13 @@ void ResolveCandidates(absl::Span<const LoadedPack* const> packs, std::string_vi
       continue;
     }
     if ((m.flags & (pack::WORD | pack::EXACT)) != 0 && !Accepts(entry_of(c[i]), original, folded, c[i])) {
+      ++i;
+      continue;
+    }
+    // Generated pinyin variants carry a validator (LATIN_EDGES); their
+    // rejections are not counted as a regex's would be.
+    if (m.validator != pack::VALIDATOR_NONE &&
+        !Validate(static_cast<pack::Validator>(m.validator), folded.text, c[i].start, c[i].end)) {
       ++i;
       continue;
     }

@@ -155,6 +155,12 @@ bool Validate(pack::Validator v, std::string_view folded, size_t start, size_t e
   if (v == pack::VALIDATOR_NONE) return true;
   if (start > end || end > folded.size()) return false;
   const std::string_view span = folded.substr(start, end - start);
+  if (v == pack::LATIN_EDGES) {
+    const bool latin_start = IsAsciiAlnum(folded[start]);
+    const bool latin_end = end > start && IsAsciiAlnum(folded[end - 1]);
+    return !(latin_start && start > 0 && IsAsciiAlnum(folded[start - 1])) &&
+           !(latin_end && end < folded.size() && IsAsciiAlnum(folded[end]));
+  }
   if (v == pack::TOKEN) {
     if (start > 0 && IsAsciiAlnum(folded[start - 1])) return false;
     int digits = 0;

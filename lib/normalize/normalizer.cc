@@ -493,7 +493,8 @@ void ForEachCodePoint(std::string_view s, size_t from, size_t to, F f) {
 std::string FoldKindNames(uint32_t kinds) {
   static constexpr const char* kNames[] = {
       "case",       "width",     "compat", "accent",      "traditional",
-      "confusable", "ignorable", "noise",  "invalid_utf8"};
+      "confusable", "ignorable", "noise",  "invalid_utf8", "pinyin",
+      "homophone",  "leet",      "spaced", "variant"};
   std::string out;
   for (size_t k = 0; k < sizeof kNames / sizeof kNames[0]; ++k) {
     if (kinds & (1u << k)) {

@@ -31,6 +31,13 @@ enum FoldKind : uint32_t {
   kFoldIgnorable = 1u << 6,    // zero-width and other default-ignorables removed
   kFoldNoise = 1u << 7,        // separators skipped between Han characters
   kFoldInvalidUtf8 = 1u << 8,  // an invalid sequence replaced by U+FFFD
+  // Not foldings but variants generated when the pack was built
+  // (lib/pack/variants.h); a hit on one names it.
+  kFoldPinyin = 1u << 9,      // shabi, cnm, 约pao
+  kFoldHomophone = 1u << 10,  // 傻比
+  kFoldLeet = 1u << 11,       // sh1t, f*ck, fuuuck
+  kFoldSpaced = 1u << 12,     // f u c k, fu\nck, K 粉
+  kFoldVariant = 1u << 13,    // 氷毒: a Unicode variant character
 };
 
 // Comma-separated names of the bits in `kinds`, e.g. "traditional,noise".

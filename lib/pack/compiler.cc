@@ -16,6 +16,7 @@
 #include "lib/pack/databases.h"
 #include "lib/pack/rule_syntax.h"
 #include "lib/pack/tsv.h"
+#include "lib/pack/variants.h"
 
 namespace menshen::internal {
 namespace {
@@ -508,6 +509,8 @@ absl::StatusOr<CompileOutput> CompileEntries(const PackSource& source, const Tax
 
   // Ids, then order by id so the artefact does not depend on file order.
   for (pack::Entry& e : entries) e.set_id(EntryId(manifest.name(), e));
+  // Variants get their base's id with a suffix, so they sort right after it.
+  AddVariants(&entries);
   std::vector<pack::Entry*> by_id;
   by_id.reserve(entries.size());
   for (pack::Entry& e : entries) by_id.push_back(&e);
@@ -576,6 +579,10 @@ std::string EntriesDigest(const google::protobuf::RepeatedPtrField<pack::Entry>&
     add(e.folded());
     add(e.category());
     add(e.file());
+    const uint32_t variant = static_cast<uint32_t>(e.variant());
+    add(std::string_view(reinterpret_cast<const char*>(&variant), sizeof variant));
+    add(e.variant_of());
+    add(e.base_term());
     for (const pack::RuleStep& step : e.steps()) {
       const uint32_t fields[] = {static_cast<uint32_t>(step.link()), static_cast<uint32_t>(step.max_gap()),
                                  step.negated() ? 1u : 0u, step.anchor() ? 1u : 0u};

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "lib/base/absl_view.h"
@@ -50,7 +51,8 @@ absl::Status CheckEntries(const pack::CompiledPack& compiled, std::string_view n
     const bool literal_ok = e.kind() != pack::LITERAL || !e.folded().empty();
     const bool part_ok = !part || (e.kind() == pack::LITERAL && !allow);
     const bool validator_ok = pack::Validator_IsValid(e.validator()) &&
-                              (e.validator() == pack::VALIDATOR_NONE || e.kind() == pack::REGEX);
+                              (e.validator() == pack::VALIDATOR_NONE || e.kind() == pack::REGEX ||
+                               (e.validator() == pack::LATIN_EDGES && !e.variant_of().empty()));
     if (!kind_ok || !severity_ok || !literal_ok || !part_ok || !validator_ok ||
         !RuleOk(compiled, e) || e.id().empty()) {
       return absl::DataLossError(absl::StrCat(absl::string_view(name.data(), name.size()),
@@ -101,6 +103,12 @@ void FillInfo(LoadedPack* p, std::string artefact_sha256_hex) {
         absl::StrCat(category.name_zh(), " / ", category.name_en());
   }
   for (const pack::Entry& e : c.entries()) {
+    if (!e.variant_of().empty()) {
+      ++info.variant_count;
+      std::string kind = absl::AsciiStrToLower(pack::VariantKind_Name(e.variant()));
+      ++info.variants_by_kind[kind.substr(kind.find('_') + 1)];
+      continue;
+    }
     if (e.flags() & pack::ALLOW) {
       ++info.allow_count;
       continue;
@@ -185,14 +193,16 @@ absl::StatusOr<std::unique_ptr<LoadedPack>> RestorePack(pack::CompiledPack compi
   loaded->meta.reserve(static_cast<size_t>(loaded->compiled.entries_size()));
   for (const pack::Entry& e : loaded->compiled.entries()) {
     EntryMeta& m = loaded->meta.emplace_back();
-    m.id = e.id();
+    const bool variant = !e.variant_of().empty();
+    m.id = variant ? e.variant_of() : e.id();
     m.category = e.category();
-    m.term = e.term();
+    m.term = variant ? e.base_term() : e.term();
     m.folded_bytes = static_cast<uint32_t>(e.folded().size());
     m.flags = static_cast<uint8_t>(e.flags());
     m.validator = static_cast<uint8_t>(e.validator());
     m.severity = static_cast<uint8_t>(e.severity());
     m.regex = e.kind() == pack::REGEX;
+    m.variant = e.variant();
   }
   FillInfo(loaded.get(), std::move(artefact_sha256_hex));
   return loaded;

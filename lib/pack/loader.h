@@ -18,6 +18,8 @@ namespace menshen::internal {
 // flat array instead of a protobuf message per candidate. The views point
 // into `compiled` and live as long as the pack.
 struct EntryMeta {
+  // What a hit reports: for a generated variant, the id and term of the
+  // entry it was made from.
   std::string_view id;
   std::string_view category;
   std::string_view term;
@@ -26,6 +28,7 @@ struct EntryMeta {
   uint8_t validator = 0;      // pack::Validator
   uint8_t severity = 0;
   bool regex = false;
+  pack::VariantKind variant = pack::VARIANT_NONE;
 };
 
 class LoadedPack {

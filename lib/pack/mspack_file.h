@@ -24,7 +24,7 @@ namespace menshen::internal {
 // Format 3 leaves the entries out (CompiledPack.entries_sha256): a format-2
 // reader would find none; and it added rules (EntryKind RULE, EntryFlag PART,
 // Entry.steps, the parts database): a format-2 reader would report every rule
-// part as a hit of its own. Files of formats 1 and 2 (entries included, no
+// part as a hit of its own; and generated variant entries (Entry.variant_of). Files of formats 1 and 2 (entries included, no
 // rules) are still read.
 inline constexpr uint32_t kMspackFormatVersion = 3;
 inline constexpr uint32_t kMspackOldestFormatVersion = 1;

@@ -104,10 +104,14 @@ absl::StatusOr<std::shared_ptr<const Pack>> Pack::Embedded(std::string_view name
 std::vector<std::string> Pack::EmbeddedPackNames() { return internal::EmbeddedPackNames(); }
 
 const std::vector<std::string>& Pack::DefaultPackNames() {
+  // The imported packs (lexicon-*) are defaults: filtered on benign text they
+  // stay under the benign limits (keyword_packs/README.md) and bring the
+  // library to the standard's 10,000 keywords.
   static const auto* const kNames = new std::vector<std::string>{
-      "risk-a1", "risk-a2", "risk-a3",          "risk-a4",  "risk-a5",
-      "pii-zh",  "secrets", "prompt-injection", "abuse-zh", "abuse-en",
-      "intent-zh", "intent-en"};
+      "risk-a1",          "risk-a2",       "risk-a3",          "risk-a4",
+      "risk-a5",          "pii-zh",        "secrets",          "prompt-injection",
+      "abuse-zh",         "abuse-en",      "intent-zh",        "intent-en",
+      "lexicon-konsheng", "lexicon-fwwdn", "lexicon-ldnoobw",  "lexicon-surge-ai"};
   return *kNames;
 }
 

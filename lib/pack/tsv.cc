@@ -28,9 +28,15 @@ absl::StatusOr<uint32_t> ParseFlags(std::string_view flags) {
       bits |= pack::ALLOW;
     } else if (name == "exact") {
       bits |= pack::EXACT;
+    } else if (name == "pinyin") {
+      bits |= pack::PINYIN;
+    } else if (name == "homophone") {
+      bits |= pack::HOMOPHONE;
+    } else if (name == "leet") {
+      bits |= pack::LEET;
     } else {
       return absl::InvalidArgumentError(
-          absl::StrCat("unknown flag '", name, "' (known: word, allow, exact; - for none)"));
+          absl::StrCat("unknown flag '", name, "' (known: word, allow, exact, pinyin, homophone, leet; - for none)"));
     }
   }
   return bits;

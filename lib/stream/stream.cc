@@ -559,7 +559,9 @@ void StreamState::KeepHit(const StreamEntryFacts& facts, uint64_t start, uint64_
                                               static_cast<size_t>(p.original_end)});
     }
   } else if (engine_state_->options.explain) {
-    h.foldings = Explain(std::string_view(held_).substr(start - held_base_, end - start));
+    h.foldings |= Explain(std::string_view(held_).substr(start - held_base_, end - start));
+  } else {
+    h.foldings = 0;
   }
   hits.insert(std::upper_bound(hits.begin(), hits.end(), h, HitLess), h);
   if (hits.size() >= cap) kept_min_severity_ = least_severity();

@@ -18,6 +18,7 @@
 namespace menshen {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
@@ -314,9 +315,11 @@ TEST(PromptInjection, PolicyFlagsByDefaultRefusesForMinorsAndJailbreaks) {
 TEST(Abuse, ChineseAndEnglish) {
   EXPECT_THAT(Hits("你这个傻逼"), ElementsAre("傻逼|A4.3"));
   EXPECT_THAT(Hits("你這個傻 逼"), ElementsAre("傻 逼|A4.3"));
-  EXPECT_THAT(Hits("操你妈"), ElementsAre("操你妈|A4.3"));
+  // The imported packs add overlapping obscenities (操你, "fuck off": A1.6);
+  // abuse-zh and abuse-en still report the insult.
+  EXPECT_THAT(Hits("操你妈"), Contains("操你妈|A4.3"));
   EXPECT_THAT(Hits("you are an asshole"), ElementsAre("asshole|A4.3"));
-  EXPECT_THAT(Hits("FUCK off"), ElementsAre("FUCK|A4.3"));
+  EXPECT_THAT(Hits("FUCK off"), Contains("FUCK|A4.3"));
   EXPECT_THAT(Hits("ｆｕｃｋ"), ElementsAre("ｆｕｃｋ|A4.3"));
   for (const char* text : {
            "我操作了一下电脑", "杂种优势是遗传学概念", "印度支那半岛", "废物利用很环保",

@@ -34,9 +34,14 @@ struct Command {
 extern const Command kPackBuildCommand;
 extern const Command kPackInfoCommand;
 extern const Command kPackListCommand;
+extern const Command kPackImportCommand;
+extern const Command kPackCoverageCommand;
+extern const Command kPackDiffCommand;
+extern const Command kPackExportCommand;
 extern const Command kScanCommand;
 extern const Command kAuditVerifyCommand;
 extern const Command kAuditRepairCommand;
+extern const Command kEvalCommand;
 
 // Prints "menshen: <message>" to stderr and returns `status`.
 int Fail(int status, std::string_view message);

@@ -24,7 +24,10 @@ namespace {
 // Every command, in the order `menshen --help` lists them.
 const Command* const kCommands[] = {
     &kScanCommand,        &kPackBuildCommand,   &kPackInfoCommand,
-    &kPackListCommand,    &kAuditVerifyCommand, &kAuditRepairCommand,
+    &kPackListCommand,    &kPackImportCommand,  &kPackCoverageCommand,
+    &kPackDiffCommand,    &kPackExportCommand,
+    &kAuditVerifyCommand, &kAuditRepairCommand,
+    &kEvalCommand,
 };
 
 constexpr char kVersionString[] = MENSHEN_VERSION_TEXT;  // CMake's project version

@@ -115,6 +115,10 @@ int PackInfo(const std::vector<std::string>& args) {
     for (const auto& [code, n] : info.counts_by_category) {
       (*out.mutable_counts_by_category())[code] = static_cast<uint32_t>(n);
     }
+    out.set_variant_count(static_cast<uint32_t>(info.variant_count));
+    for (const auto& [kind, n] : info.variants_by_kind) {
+      (*out.mutable_variants_by_kind())[kind] = static_cast<uint32_t>(n);
+    }
     return PrintJsonLine(out);
   }
   std::cout << "name:            " << info.name << "\n"
@@ -129,6 +133,13 @@ int PackInfo(const std::vector<std::string>& args) {
             << "entries:         " << info.literal_count << " terms, " << info.regex_count
             << " regexes, " << info.rule_count << " rules (" << info.part_count << " parts), "
             << info.allow_count << " allow\n"
+            << "variants:        " << info.variant_count;
+  const char* separator = " (";
+  for (const auto& [kind, n] : info.variants_by_kind) {
+    std::cout << separator << kind << " " << n;
+    separator = ", ";
+  }
+  std::cout << (info.variants_by_kind.empty() ? "" : ")") << "\n"
             << "per category:\n";
   for (const auto& [code, n] : info.counts_by_category) {
     auto name = info.category_names.find(code);
