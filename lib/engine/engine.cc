@@ -304,9 +304,15 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
   // a second pass over the whole text only when a rule with unless parts
   // completed there, since an unless part anywhere cancels it.
   for (bool whole_text : {false, true}) {
-    scan->candidates.clear();
-    status = internal::FindCandidates(state_->loaded, scan->folded.text, scan->scratch.get(),
-                                      &scan->candidates);
+    if (!whole_text) {
+      scan->candidates.clear();
+      status = internal::FindCandidates(state_->loaded, scan->folded.text, scan->scratch.get(),
+                                        &scan->candidates);
+    } else {
+      // The same term candidates again (resolution reordered and dropped
+      // some); only the parts are looked for anew, in the whole text.
+      scan->candidates = scan->term_candidates;
+    }
     bool windowed = false;
     if (status.ok() && !state_->rules->empty() &&
         internal::PartWindows(*state_->rules, state_->loaded, scan->folded.text,
@@ -317,6 +323,7 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
       windowed = !whole_text && !(scan->part_windows.size() == 1 &&
                                   scan->part_windows[0].first == 0 &&
                                   scan->part_windows[0].second == scan->folded.text.size());
+      if (windowed) scan->term_candidates = scan->candidates;
       status = windowed ? internal::FindPartCandidatesIn(state_->loaded, scan->folded.text,
                                                          scan->part_windows, scan->scratch.get(),
                                                          &scan->candidates)
