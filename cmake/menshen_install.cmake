@@ -21,5 +21,10 @@ install(FILES ${PROJECT_BINARY_DIR}/menshenConfig.cmake
 
 file(RELATIVE_PATH MENSHEN_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 string(REGEX REPLACE "/$" "" MENSHEN_PC_TO_PREFIX "${MENSHEN_PC_TO_PREFIX}")
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  set(MENSHEN_PC_RPATH "")  # the loader's default path
+else()
+  set(MENSHEN_PC_RPATH "-Wl,-rpath,\${libdir} ")
+endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/menshen.pc.in ${PROJECT_BINARY_DIR}/menshen.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/menshen.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

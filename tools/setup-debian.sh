@@ -14,14 +14,16 @@ packages=(
   libgtest-dev libgmock-dev  # GoogleTest
   libbenchmark-dev           # Google Benchmark
   python3 python3-pytest python3-cffi  # Python bindings (cffi ABI mode) and their tests
+  python3-aiohttp            # menshen.server: the guarded OpenAI-compatible proxy
   python3-venv python3-setuptools python3-wheel  # offline `pip install ./bindings/python` into a venv
   clang libclang-rt-14-dev   # libFuzzer and sanitizer runtimes
   libxlsxwriter-dev          # .xlsx evidence reports (self-test, corpus audit, library export)
   python3-openpyxl           # tests read the reports back as a spreadsheet program would
-  zlib1g-dev                 # benchmarks: reading the gzipped manual pages below
+  zlib1g-dev libzstd-dev     # corpus audit reads .gz and .zst corpus files; benchmarks read gzipped manual pages
   manpages manpages-zh fortunes-zh  # benchmarks: English and Chinese technical text (bench/workloads.h)
   libminizip-dev libexpat1-dev  # pack import reads .xlsx lists (no xlsx reader library in Debian 12)
   python3-jieba              # its word-frequency list drops everyday words when importing lists
+  python3-dask python3-distributed  # menshen.dask: corpus audits on a Dask cluster
 )
 
 # Both provide libhs and conflict with each other. On x86-64 Intel's Hyperscan:

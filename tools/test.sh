@@ -2,7 +2,8 @@
 # Runs every test: the C++ suites (GoogleTest through CTest) in a normal build,
 # again under AddressSanitizer + UndefinedBehaviorSanitizer, and the
 # concurrency tests under ThreadSanitizer. Installs what is missing first, so
-# it works on a new machine. Build folders: build-test, build-asan, build-tsan.
+# it works on a new machine. Build folders: build (the one tools/quickstart.sh
+# made, reused: only the tests are added to it), build-asan, build-tsan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,12 +17,12 @@ run_suite() {  # folder, cmake args..., then -- ctest args...; $targets limits t
   (($#)) && shift
   ctest_args=("$@")
   echo "== $dir"
-  cmake -S . -B "$dir" -G Ninja -DMENSHEN_BUILD_BENCH=OFF "${cmake_args[@]}" > /dev/null
+  cmake -S . -B "$dir" -G Ninja -DMENSHEN_BUILD_BENCH=OFF -DMENSHEN_BUILD_TESTS=ON "${cmake_args[@]}" > /dev/null
   cmake --build "$dir" -j "$jobs" ${targets:+--target $targets}
   ctest --test-dir "$dir" -j "$jobs" --output-on-failure --timeout 600 "${ctest_args[@]}"
 }
 
-run_suite build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite "${MENSHEN_BUILD:-build}" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # Sanitizers: a crash or report is a failure (halt_on_error is the default for
 # ASan; UBSan is told to halt too).
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

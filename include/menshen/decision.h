@@ -30,7 +30,7 @@ struct Hit {
   std::string_view entry_id;  // stable id, "<pack>:<12 hex digits>"
   std::string_view pack;      // pack name
   std::string_view category;  // taxonomy code, e.g. "A1.8"
-  std::string_view term;      // the term as written (the pattern, for a regex)
+  std::string_view term;      // the term as written (for a regex its name, else the pattern)
   int severity = 0;           // 1 (low) .. 4 (critical)
   bool regex = false;
   // Byte span [start, end) in the caller's original text.

@@ -46,6 +46,11 @@ struct EngineOptions {
   size_t max_stream_hits = 256;
   // Compute Hit::foldings (costs a refold of each hit's span).
   bool explain = false;
+  // Build the streaming databases in Create(), so that OpenStream() is ready
+  // at once. Block-only users (the CLI's scan, eval and corpus audit) set it
+  // false: with large packs the streaming databases are about half of
+  // Create()'s time, and OpenStream() then fails with kFailedPrecondition.
+  bool streams = true;
   // The policy that turns hits into actions; null means Policy::Default().
   std::shared_ptr<const Policy> policy;
   // Called with a record of every decision (see audit.h); empty means none.

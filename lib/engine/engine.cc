@@ -115,7 +115,7 @@ void EngineState::BuildStreamDatabases() {
       h.entry_id = variant ? e.variant_of() : e.id();
       h.pack = p->compiled.manifest().name();
       h.category = e.category();
-      h.term = variant ? e.base_term() : e.term();
+      h.term = variant ? e.base_term() : e.name().empty() ? e.term() : e.name();
       h.foldings = internal::VariantFoldKind(e.variant());  // with Explain's bits
       h.severity = e.severity();
       h.regex = regex;
@@ -129,6 +129,11 @@ void EngineState::BuildStreamDatabases() {
   } else {
     stream_status_ = dbs.status();
   }
+}
+
+void EngineState::DisableStreams() {
+  stream_status_ = absl::FailedPreconditionError(
+      "this engine was created for block checks only (EngineOptions::streams is false)");
 }
 
 absl::StatusOr<const StreamDatabases*> EngineState::GetStreamDatabases() const {
@@ -226,7 +231,11 @@ absl::StatusOr<std::shared_ptr<const Engine>> Engine::Create(
   state->prototype = *std::move(scratch);
   // Streams are built here, so that the thread creating (or reloading) an
   // engine pays for them and a request never waits for a compile.
-  state->BuildStreamDatabases();
+  if (state->options.streams) {
+    state->BuildStreamDatabases();
+  } else {
+    state->DisableStreams();
+  }
   internal::EngineState* raw_state = state.get();
   auto engine = std::make_shared<const Engine>(std::move(state));
   // A first call paid for what no later one does: cloning Hyperscan scratch,

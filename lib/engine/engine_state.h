@@ -59,6 +59,8 @@ class EngineState {
   // (a reload, never a request). A failure (a regex of unbounded width) is
   // kept and returned by every GetStreamDatabases(): block checks still work.
   void BuildStreamDatabases();
+  // EngineOptions::streams false: GetStreamDatabases() says why there are none.
+  void DisableStreams();
   absl::StatusOr<const StreamDatabases*> GetStreamDatabases() const;
   // Per entry of every pack, in order (StreamEntryFacts::index): the facts
   // its candidates carry, the entry ids (hits tie on them), and the Hit a

@@ -243,7 +243,7 @@ absl::Status ReadRuleFiles(const PackSource& source, const pack::PackManifest& m
     absl::StatusOr<std::vector<pack::Entry>> parsed = ParseEntryFile(
         source.Describe(f.path()), f.path(), content->second, pack::RULE,
         TsvDefaults{f.default_category(), f.default_severity(), f.default_flags()}, taxonomy,
-        &group_lines);
+        /*warnings=*/nullptr, &group_lines);
     if (!parsed.ok()) return parsed.status();
     size_t g = 0;
     auto define_groups_before = [&](uint32_t line) -> absl::Status {
@@ -486,6 +486,7 @@ absl::StatusOr<CompileOutput> CompileEntries(const PackSource& source, const Tax
   if (absl::Status s = CheckManifest(source, manifest); !s.ok()) return s;
 
   std::vector<pack::Entry> entries;
+  std::vector<std::string> row_warnings;
   auto read_files = [&](const auto& files, pack::EntryKind kind) -> absl::Status {
     for (const auto& f : files) {
       if (absl::Status s = CheckDefaults(source, f.path(), f.default_category(),
@@ -499,8 +500,14 @@ absl::StatusOr<CompileOutput> CompileEntries(const PackSource& source, const Tax
       }
       absl::StatusOr<std::vector<pack::Entry>> parsed = ParseEntryFile(
           source.Describe(f.path()), f.path(), content->second, kind,
-          TsvDefaults{f.default_category(), f.default_severity(), f.default_flags()}, taxonomy);
+          TsvDefaults{f.default_category(), f.default_severity(), f.default_flags()}, taxonomy,
+          &row_warnings);
       if (!parsed.ok()) return parsed.status();
+      if (options.strict && !row_warnings.empty()) {
+        return absl::InvalidArgumentError(row_warnings.front());
+      }
+      for (std::string& w : row_warnings) out.warnings.push_back(std::move(w));
+      row_warnings.clear();
       for (pack::Entry& e : *parsed) entries.push_back(std::move(e));
     }
     return absl::OkStatus();
@@ -597,6 +604,7 @@ std::string EntriesDigest(const google::protobuf::RepeatedPtrField<pack::Entry>&
     add(std::string_view(reinterpret_cast<const char*>(&variant), sizeof variant));
     add(e.variant_of());
     add(e.base_term());
+    add(e.name());
     for (const pack::RuleStep& step : e.steps()) {
       const uint32_t fields[] = {static_cast<uint32_t>(step.link()), static_cast<uint32_t>(step.max_gap()),
                                  step.negated() ? 1u : 0u, step.anchor() ? 1u : 0u};

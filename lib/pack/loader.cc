@@ -196,7 +196,7 @@ absl::StatusOr<std::unique_ptr<LoadedPack>> RestorePack(pack::CompiledPack compi
     const bool variant = !e.variant_of().empty();
     m.id = variant ? e.variant_of() : e.id();
     m.category = e.category();
-    m.term = variant ? e.base_term() : e.term();
+    m.term = variant ? e.base_term() : e.name().empty() ? e.term() : e.name();
     m.folded_bytes = static_cast<uint32_t>(e.folded().size());
     m.flags = static_cast<uint8_t>(e.flags());
     m.validator = static_cast<uint8_t>(e.validator());

@@ -19,7 +19,7 @@ namespace menshen::internal {
 // into `compiled` and live as long as the pack.
 struct EntryMeta {
   // What a hit reports: for a generated variant, the id and term of the
-  // entry it was made from.
+  // entry it was made from; for a named regex, its name as the term.
   std::string_view id;
   std::string_view category;
   std::string_view term;

@@ -10,9 +10,22 @@
 namespace menshen::internal {
 namespace {
 
-constexpr int kMaxColumns = 5;  // term, category, severity, flags, validator
+constexpr int kMaxColumns = 6;  // term, category, severity, flags, validator, name
+constexpr int kLiteralColumns = 4;
 
 absl::string_view Trim(absl::string_view s) { return absl::StripAsciiWhitespace(s); }
+
+// A row without a tab whose words after the first include a category code
+// ("term A1.8 3"): most likely columns separated by spaces, which makes the
+// whole row one term that never matches.
+bool LooksSpaceSeparated(absl::string_view line, const Taxonomy& taxonomy) {
+  if (line.find('\t') != absl::string_view::npos) return false;
+  std::vector<absl::string_view> words = absl::StrSplit(line, ' ', absl::SkipWhitespace());
+  for (size_t i = 1; i < words.size(); ++i) {
+    if (taxonomy.Find(std::string_view(words[i].data(), words[i].size())) != nullptr) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -57,6 +70,7 @@ absl::StatusOr<pack::Validator> ParseValidator(std::string_view name) {
 absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
     std::string_view display_name, std::string_view path, std::string_view content,
     pack::EntryKind kind, const TsvDefaults& defaults, const Taxonomy& taxonomy,
+    std::vector<std::string>* warnings,
     std::vector<std::pair<uint32_t, std::string>>* group_lines) {
   absl::string_view name(display_name.data(), display_name.size());
   std::vector<pack::Entry> entries;
@@ -78,10 +92,17 @@ absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
       continue;
     }
     std::vector<absl::string_view> columns = absl::StrSplit(line, '\t');
-    if (columns.size() > (kind == pack::REGEX ? kMaxColumns : kMaxColumns - 1)) {
+    if (columns.size() > (kind == pack::REGEX ? kMaxColumns : kLiteralColumns)) {
       return error(absl::StrCat("too many columns (", columns.size(), "); expected ",
                                 kind == pack::RULE ? "rule" : "term", ", category, severity, flags",
-                                kind == pack::REGEX ? ", validator" : "", " separated by tabs"));
+                                kind == pack::REGEX ? ", validator, name" : "",
+                                " separated by tabs"));
+    }
+    if (warnings != nullptr && LooksSpaceSeparated(trimmed, taxonomy)) {
+      warnings->push_back(absl::StrCat(
+          name, ":", line_number,
+          ": the row has no tab but names a category after a space: columns are separated "
+          "by tabs, so the whole row is read as one term"));
     }
     columns.resize(kMaxColumns);
     for (absl::string_view& c : columns) c = Trim(c);
@@ -134,6 +155,7 @@ absl::StatusOr<std::vector<pack::Entry>> ParseEntryFile(
       return error("an allow entry cannot have a validator");
     }
     entry.set_validator(*validator);
+    if (!columns[5].empty()) entry.set_name(std::string(columns[5]));
     entries.push_back(std::move(entry));
   }
   return entries;

@@ -410,8 +410,9 @@ void AddVariants(std::vector<pack::Entry>* entries) {
       add(pack::VARIANT_SPACED, pack::REGEX, SpacedPattern(words), base.flags() | pack::WORD,
           pack::VALIDATOR_NONE);
     }
+    // The Latin side must stand alone: 'g 档' for g档, never the g of 'org 档案'.
     add(pack::VARIANT_SPACED, pack::REGEX, LatinHanPattern(cps), base.flags() & ~pack::EXACT,
-        pack::VALIDATOR_NONE);
+        pack::LATIN_EDGES);
   }
   for (pack::Entry& v : added) entries->push_back(std::move(v));
 }

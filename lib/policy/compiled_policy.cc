@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -336,7 +337,9 @@ struct CompiledPolicy::State {
   std::vector<std::string> refusals[kLocales];
   std::vector<ProfileState> profiles;
   size_t default_profile = 0;
-  LabelPosition label_position = LabelPosition::kNone;
+  // The AI-generated label (text, position) by locale.
+  std::string labels[kLocales];
+  LabelPosition label_positions[kLocales] = {LabelPosition::kNone, LabelPosition::kNone};
   Action stream_limit_action = Action::kBlock;
   // The refusal of a stream cut by a limit: the "*" template, by locale.
   std::string limit_refusals[kLocales];
@@ -498,13 +501,42 @@ absl::StatusOr<std::unique_ptr<CompiledPolicy>> CompiledPolicy::Compile(std::str
                    "the masking character '", c, "' must be exactly one character (code point)");
     }
   }
-  if (p.label().position() != policy::Label::NONE) {
-    if (p.label().text().empty()) {
-      return error(Or(LineOf(&root, Field(policy_d, "label")), 1),
-                   "the label has a position but no text");
+  {
+    // Labels by locale; one without a locale fills the locales left.
+    int slot_of[kLocales + 1];
+    std::fill(std::begin(slot_of), std::end(slot_of), -1);
+    for (int i = 0; i < p.label_size(); ++i) {
+      const policy::Label& label = p.label(i);
+      const int line = Or(LineOf(&root, Field(policy_d, "label"), i), 1);
+      int locale = kLocales;  // no locale
+      if (!label.locale().empty()) {
+        locale = -1;
+        for (int l = 0; l < kLocales; ++l) {
+          if (label.locale() == kLocaleNames[l]) locale = l;
+        }
+        if (locale < 0) {
+          return error(line, "label locale '", label.locale(),
+                       "' is not supported (use zh-CN or en)");
+        }
+      }
+      if (slot_of[locale] >= 0) {
+        return error(line, "a second label for ",
+                     AV(locale == kLocales ? std::string_view("no locale") : kLocaleNames[locale]),
+                     " (one label per locale)");
+      }
+      slot_of[locale] = i;
+      if (label.position() != policy::Label::NONE && label.text().empty()) {
+        return error(line, "the label has a position but no text");
+      }
     }
-    s.label_position =
-        p.label().position() == policy::Label::START ? LabelPosition::kStart : LabelPosition::kEnd;
+    for (int l = 0; l < kLocales; ++l) {
+      const int i = slot_of[l] >= 0 ? slot_of[l] : slot_of[kLocales];
+      if (i < 0 || p.label(i).position() == policy::Label::NONE) continue;
+      s.labels[l] = p.label(i).text();
+      s.label_positions[l] = p.label(i).position() == policy::Label::START
+                                 ? LabelPosition::kStart
+                                 : LabelPosition::kEnd;
+    }
   }
 
   // The first category and locale a rule (or profile default) can refuse on
@@ -736,9 +768,13 @@ absl::Status CompiledPolicy::Decide(std::string_view text, Direction direction,
   }
   decision->profile.assign(prof->name);
   decision->policy_version = s.proto.version();
-  if (direction == Direction::kOutput && s.label_position != LabelPosition::kNone) {
-    decision->label.assign(s.proto.label().text());
-    decision->label_position = s.label_position;
+  const int label_locale = direction != Direction::kOutput ? kZh
+                           : locale.empty()                ? DominantScriptLocale(text)
+                                                           : RequestedLocale(locale);
+  if (direction == Direction::kOutput &&
+      s.label_positions[label_locale] != LabelPosition::kNone) {
+    decision->label.assign(s.labels[label_locale]);
+    decision->label_position = s.label_positions[label_locale];
   } else {
     decision->label.clear();
     decision->label_position = LabelPosition::kNone;
@@ -893,9 +929,12 @@ void CompiledPolicy::DecideTally(const HitTally& tally, std::string_view locale,
   };
   set(&decision->profile, prof->name);
   decision->policy_version = s.proto.version();
-  if (tally.direction_ == Direction::kOutput && s.label_position != LabelPosition::kNone) {
-    set(&decision->label, s.proto.label().text());
-    decision->label_position = s.label_position;
+  // A stream has no text to look at before it ends: the requested locale.
+  const int label_locale = RequestedLocale(locale);
+  if (tally.direction_ == Direction::kOutput &&
+      s.label_positions[label_locale] != LabelPosition::kNone) {
+    set(&decision->label, s.labels[label_locale]);
+    decision->label_position = s.label_positions[label_locale];
   } else {
     decision->label.clear();
     decision->label_position = LabelPosition::kNone;

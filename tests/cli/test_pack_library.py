@@ -36,6 +36,8 @@ def lists(tmp_path):
         "广告,加微信,dropped\n"
         "政治,某某运动,unmapped? no: * maps it\n"
         "赌博,六合彩+开奖,rule\n"
+        "赌博,六合彩 ＋ 开奖,the same rule\n"
+        "赌博,a+b+c+d+e+f+g+h+i,too many parts\n"
         "赌博\n"
         "色情,\"a \"\"quoted\"\" term\",ok\n".encode("utf-8")
         + b"\xe8\xb5\x8c\xe5\x8d\x9a,\xff\xfe,bad utf-8\n")
@@ -56,11 +58,18 @@ def test_import_csv_reports_every_kind_and_builds(lists):
         kinds.setdefault(issue["kind"], []).append(issue)
     assert set(kinds) == {"fold_collision", "duplicate", "too_short", "too_common",
                           "dropped_by_mapping", "unsupported_rule", "unreadable"}
+    # a+b+c lines are AND rules; the same rule spelled again is a duplicate,
+    # one with more parts than a rule takes is reported.
+    assert [i["term"] for i in kinds["unsupported_rule"]] == ["a+b+c+d+e+f+g+h+i"]
+    assert any(i["term"] == "六合彩 ＋ 开奖" for i in kinds["duplicate"])
+    assert summary["rules_written"] == 1 and summary["rules_by_category"] == {"A1.8": 1}
+    assert (out / "a1.8-rules.tsv").read_text(encoding="utf-8").splitlines()[-1].startswith(
+        "六合彩 + 开奖\t\t1\t")
     assert kinds["fold_collision"][0]["term"] == "淫穢視頻"
     assert kinds["fold_collision"][0]["where"].endswith("list.csv:3")
     assert kinds["duplicate"][0]["detail"].endswith("list.csv:4")
     assert kinds["too_common"][0]["term"] == "电脑"
-    assert sorted(i["where"].rsplit(":", 1)[1] for i in kinds["unreadable"]) == ["11", "13"]
+    assert sorted(i["where"].rsplit(":", 1)[1] for i in kinds["unreadable"]) == ["13", "15"]
     assert summary["entries_written"] == 4
     assert summary["entries_by_category"] == {"A1.6": 2, "A1.8": 2}
     assert summary["benign_lines"] == 2
@@ -68,6 +77,10 @@ def test_import_csv_reports_every_kind_and_builds(lists):
         'a "quoted" term\t\t2\tword'  # all-ASCII terms match as whole words
     built = run("pack", "build", str(out), "-o", str(lists / "demo.mspack"))
     assert "4 terms" in built
+    # The imported rule fires only where both parts occur.
+    (lists / "texts.txt").write_text("六合彩今晚开奖\n今晚开奖\n", encoding="utf-8")
+    scanned = lines(run("scan", "--pack", str(lists / "demo.mspack"), str(lists / "texts.txt")))
+    assert [[h.get("kind", "term") for h in d["hits"]] for d in scanned] == [["rule"], []]
     # A folder import wrote is replaced; any other folder is left alone.
     run("pack", "import", str(lists / "list.csv"), "-o", str(out), "--name", "demo",
         "--map", str(lists / "map.tsv"), "--term-column", "term", "--category-column", "category")
@@ -157,9 +170,10 @@ def test_export_reads_back(lists, tmp_path):
     header = [c.value for c in sheet[1]]
     assert header[:5] == ["序号", "关键词", "风险类别代码", "风险类别", "一级类别"]
     rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
+    # The library lists the imported a+b rule as written, beside the terms.
     assert sorted(r[1] for r in rows) == sorted(["淫秽视频", "网上赌场", "某某运动", "电脑",
-                                                 'a "quoted" term'])
+                                                 'a "quoted" term', "六合彩 + 开奖"])
     assert {r[8] for r in rows} == {"demo"}
     summary = {r[0].value: r[3].value for r in wb["summary"].iter_rows(min_row=2)}
-    assert summary == {"A1.6": 2, "A1.8": 3}
+    assert summary == {"A1.6": 2, "A1.8": 4}
     run("pack", "export", str(lists / "pack"), "-o", str(tmp_path / "x.txt"), expect=2)

@@ -37,8 +37,10 @@ TEST(ValidatorColumn, ErrorsNameFileAndLine) {
   EXPECT_THAT(Error("abc\t\t\t\tluhn\n", "x\\d{3}\n"), HasSubstr("terms.tsv:1: too many columns"));
   EXPECT_THAT(Error("abc\n", "x\\d{3}\t\t\tallow\tluhn\n"),
               HasSubstr("regexes.tsv:1: an allow entry cannot have a validator"));
-  EXPECT_THAT(Error("abc\n", "x\\d{3}\t\t\t\tluhn\textra\n"),
-              HasSubstr("regexes.tsv:1: too many columns (6)"));
+  EXPECT_THAT(Error("abc\n", "x\\d{3}\t\t\t\tluhn\tname\textra\n"),
+              HasSubstr("regexes.tsv:1: too many columns (7)"));
+  EXPECT_THAT(Error("abc\tA1.8\t2\t\tname\n", "x\\d{3}\n"),
+              HasSubstr("terms.tsv:1: too many columns"));
   EXPECT_THAT(Error("abc\n", "x\\d{3}\t\t\t\tluhn\nx\\d{3}\t\t\t\tdigit_run\n"),
               HasSubstr("regexes.tsv:2: 'x\\d{3}' duplicates 'x\\d{3}' at"));
   EXPECT_THAT(Error("abc\n", "x(\\d{3}\n"), HasSubstr("regexes.tsv:1: regex 'x(\\d{3}' does not compile"));
@@ -106,6 +108,49 @@ TEST(ValidatorColumn, RejectedCandidatesAreDroppedAndCounted) {
   d = (*engine)->Check("nothing here", Direction::kInput);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->rejected_by_validators, 0u);
+}
+
+// The sixth column names a regex entry: hits print the name as their term
+// (instead of the pattern), and the id stays the pattern's.
+TEST(NameColumn, HitsPrintTheNameInsteadOfThePattern) {
+  TempDir named_dir, plain_dir;
+  absl::StatusOr<PackBuildResult> named =
+      Build(named_dir, "abc\n", "order-\\d{6}\t\t\t\t\torder-number\n");
+  ASSERT_TRUE(named.ok()) << named.status();
+  absl::StatusOr<PackBuildResult> plain = Build(plain_dir, "abc\n", "order-\\d{6}\n");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  std::string ids[2];
+  int i = 0;
+  for (const PackBuildResult* built : {&*named, &*plain}) {
+    absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::FromBytes(built->mspack, "v.mspack");
+    ASSERT_TRUE(pack.ok()) << pack.status();
+    absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create({*pack});
+    ASSERT_TRUE(engine.ok());
+    absl::StatusOr<Decision> d = (*engine)->Check("see order-123456 now", Direction::kInput);
+    ASSERT_TRUE(d.ok());
+    ASSERT_EQ(d->hits.size(), 1u);
+    EXPECT_EQ(d->hits[0].term, i == 0 ? "order-number" : "order-\\d{6}");
+    ids[i++] = std::string(d->hits[0].entry_id);
+  }
+  EXPECT_EQ(ids[0], ids[1]) << "the name is not part of the id";
+}
+
+// A row whose columns are separated by spaces builds (as one long term) but
+// warns; --strict makes it an error.
+TEST(SpaceSeparatedRows, WarnAndStrictFails) {
+  TempDir dir;
+  absl::StatusOr<PackBuildResult> built = Build(dir, "good\tA1.8\t2\nbad term A1.8 3\n", "x\\d{3}\n");
+  ASSERT_TRUE(built.ok()) << built.status();
+  ASSERT_EQ(built->warnings.size(), 1u);
+  EXPECT_THAT(built->warnings[0], HasSubstr("terms.tsv:2: the row has no tab"));
+  PackBuildOptions strict;
+  strict.strict = true;
+  absl::StatusOr<PackBuildResult> failed = BuildPack(dir.path(), strict);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_THAT(failed.status().message(), HasSubstr("terms.tsv:2: the row has no tab"));
+  // A term with spaces and no category word is fine.
+  EXPECT_TRUE(Build(dir, "a phrase with spaces\tA1.8\t2\nplain words here\n", "x\\d{3}\n")
+                  ->warnings.empty());
 }
 
 }  // namespace

@@ -103,6 +103,9 @@ TEST_F(VariantsTest, SpacedAndSplit) {
   EXPECT_EQ(One("K 粉"), "k粉 [0,5) case,spaced");
   EXPECT_EQ(One("K\xC2\xB7粉"), "k粉 [0,6) case,spaced");
   EXPECT_EQ(One("K**粉"), "k粉 [0,6) case,spaced");
+  // The Latin side stands alone: not the last letter of a longer word.
+  EXPECT_EQ(Hits("desk 粉笔"), 0u);
+  EXPECT_EQ(One("买 K 粉"), "k粉 [4,9) case,spaced");
 }
 
 TEST_F(VariantsTest, RealWordsStayApart) {

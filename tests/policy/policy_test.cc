@@ -575,6 +575,32 @@ TEST(Label, OnlyForOutputAtThePolicysPosition) {
   EXPECT_EQ(out.label_position, LabelPosition::kNone);
 }
 
+TEST(Label, OnePerLocaleChosenLikeTheRefusal) {
+  auto p = MustCompile(kHeader +
+                       "label { position: END text: \"本内容由人工智能生成\" }\n"
+                       "label { locale: \"en\" position: START text: \"[AI-generated] \" }\n" +
+                       Profile(""));
+  ASSERT_NE(p, nullptr);
+  Decision en = Decide(*p, "a plain English answer", Direction::kOutput, {});
+  EXPECT_EQ(en.label, "[AI-generated] ");
+  EXPECT_EQ(en.label_position, LabelPosition::kStart);
+  Decision zh = Decide(*p, "这是一个中文回答", Direction::kOutput, {});
+  EXPECT_EQ(zh.label, "本内容由人工智能生成");
+  EXPECT_EQ(zh.label_position, LabelPosition::kEnd);
+  // The request's locale wins over the text's script.
+  EXPECT_EQ(Decide(*p, "这是一个中文回答", Direction::kOutput, {}, "", "en").label,
+            "[AI-generated] ");
+  EXPECT_EQ(Decide(*p, "answer", Direction::kOutput, {}, "", "zh-CN").label,
+            "本内容由人工智能生成");
+
+  const std::string twice = kHeader + "label { locale: \"en\" position: END text: \"AI\" }\n" +
+                            "label { locale: \"en\" position: END text: \"AI\" }\n" + Profile("");
+  EXPECT_THAT(CompileError(twice), HasSubstr("a second label for en"));
+  const std::string unknown =
+      kHeader + "label { locale: \"fr\" position: END text: \"IA\" }\n" + Profile("");
+  EXPECT_THAT(CompileError(unknown), HasSubstr("label locale 'fr' is not supported"));
+}
+
 // ---------------------------------------------------------------------------
 // Validation: every error names the file and line
 // ---------------------------------------------------------------------------
@@ -948,10 +974,15 @@ TEST(DefaultPolicy, IsCachedAndHasDefaultAndMinors) {
   EXPECT_EQ(p->profiles(), (std::vector<std::string>{"default", "minors"}));
   const policy::Policy& proto = p->compiled().proto();
   EXPECT_EQ(proto.masking().style(), policy::Masking::CHARACTER);
-  EXPECT_EQ(proto.label().position(), policy::Label::END);
-  // GB 45438-2025: the label names 人工智能 (or AI) and 生成 (or 合成).
-  EXPECT_THAT(proto.label().text(), HasSubstr("人工智能"));
-  EXPECT_THAT(proto.label().text(), HasSubstr("生成"));
+  // One label per locale; GB 45438-2025: the label names 人工智能 (or AI) and
+  // 生成 (or 合成).
+  ASSERT_EQ(proto.label_size(), 2);
+  EXPECT_EQ(proto.label(0).position(), policy::Label::END);
+  EXPECT_THAT(proto.label(0).text(), HasSubstr("人工智能"));
+  EXPECT_THAT(proto.label(0).text(), HasSubstr("生成"));
+  EXPECT_EQ(proto.label(1).locale(), "en");
+  EXPECT_THAT(proto.label(1).text(), HasSubstr("AI"));
+  EXPECT_THAT(proto.label(1).text(), HasSubstr("generated"));
 }
 
 // The default templates, under a profile that refuses everything: every

@@ -17,11 +17,18 @@ MENSHEN_TEST_INSTALLED=1 PYTHONDONTWRITEBYTECODE=1 \
   "$work/venv/bin/python" -m pytest -q -p no:cacheprovider "$src/tests/python"
 "$work/venv/bin/python" -c 'import menshen, sys; sys.exit(0 if "venv" in menshen.__file__ else 1)'
 
-# Without MENSHEN_LIBRARY the package looks next to itself before the system.
-pkgdir=$("$work/venv/bin/python" -c 'import menshen._ffi as f, os; print(os.path.dirname(f.__file__))' )
-cp "$MENSHEN_LIBRARY" "$pkgdir/libmenshen.so.0"
+# The package bundles the library (setup.py): without MENSHEN_LIBRARY it loads
+# its own copy, typed (py.typed) and documented.
 env -u MENSHEN_LIBRARY "$work/venv/bin/python" -c '
-import menshen, sys
+import menshen, os, pydoc, sys
 assert menshen.library_path.endswith("/menshen/libmenshen.so.0"), menshen.library_path
+assert "venv" in menshen.library_path, menshen.library_path
+assert os.path.isfile(os.path.join(os.path.dirname(menshen.__file__), "py.typed"))
 assert menshen.Engine().check("hello").action is menshen.Action.ALLOW
+doc = pydoc.render_doc(menshen.Engine, renderer=pydoc.plaintext)
+assert "check(" in doc and "Checks one text" in doc, doc[:2000]
 '
+# MENSHEN_LIBRARY stays an override.
+MENSHEN_LIBRARY=/nonexistent/libmenshen.so.0 "$work/venv/bin/python" -c 'import menshen' 2> "$work/override.err" && exit 1
+grep -q "/nonexistent/libmenshen.so.0" "$work/override.err"
+echo "installed package imports its bundled library"

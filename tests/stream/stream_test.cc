@@ -292,6 +292,26 @@ TEST(Stream, TermSplitAtEveryBytePosition) {
   }
 }
 
+// A block-only engine (EngineOptions::streams false) checks as any other
+// and refuses streams with a clear error instead of building them late.
+TEST(Stream, BlockOnlyEngineRefusesStreams) {
+  EngineOptions options;
+  options.streams = false;
+  std::shared_ptr<const Engine> engine = MakeEngine(options);
+  ASSERT_NE(engine, nullptr);
+  const absl::StatusOr<Decision> block = engine->Check("前文操你妈后文", Direction::kOutput);
+  ASSERT_TRUE(block.ok());
+  const absl::StatusOr<Decision> streaming_engine =
+      SharedEngine()->Check("前文操你妈后文", Direction::kOutput);
+  ASSERT_TRUE(streaming_engine.ok());
+  EXPECT_EQ(Spans(block->hits), Spans(streaming_engine->hits));
+  EXPECT_EQ(block->masked, streaming_engine->masked);
+  auto stream = engine->OpenStream(Output());
+  ASSERT_FALSE(stream.ok());
+  EXPECT_EQ(stream.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(stream.status().message().find("block checks only"), std::string::npos);
+}
+
 TEST(Stream, Utf8CharacterSplitAcrossChunks) {
   const Engine& engine = *SharedEngine();
   // 𠮷 is four bytes; fed one byte per call it is still one character.

@@ -42,6 +42,7 @@ extern const Command kScanCommand;
 extern const Command kAuditVerifyCommand;
 extern const Command kAuditRepairCommand;
 extern const Command kEvalCommand;
+extern const Command kCorpusAuditCommand;
 
 // Prints "menshen: <message>" to stderr and returns `status`.
 int Fail(int status, std::string_view message);

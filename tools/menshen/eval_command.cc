@@ -40,6 +40,12 @@
 namespace menshen::cli {
 namespace {
 
+EngineOptions BlockOnly() {
+  EngineOptions options;
+  options.streams = false;
+  return options;
+}
+
 constexpr char kVersionString[] = MENSHEN_VERSION_TEXT;
 // Bad rows printed before "… and N more".
 constexpr size_t kMaxPrintedErrors = 20;
@@ -550,7 +556,7 @@ int Eval(const std::vector<std::string>& args) {
     v->set_name((*refusal)[0]->info().name);
     v->set_version((*refusal)[0]->info().version);
     v->set_sha256((*refusal)[0]->info().source_sha256);
-    absl::StatusOr<std::shared_ptr<const Engine>> e = Engine::Create(*refusal, EngineOptions{});
+    absl::StatusOr<std::shared_ptr<const Engine>> e = Engine::Create(*refusal, BlockOnly());
     if (!e.ok()) return Fail(kExitUsage, e.status());
     refusal_engine = *std::move(e);
   }
@@ -625,6 +631,7 @@ int Eval(const std::vector<std::string>& args) {
     v->set_version(p->info().version);
     v->set_sha256(p->info().source_sha256);
   }
+  options.streams = false;  // questions are block checks
   absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(*packs, options);
   if (!engine.ok()) return Fail(kExitUsage, engine.status());
 

@@ -28,6 +28,7 @@ const Command* const kCommands[] = {
     &kPackDiffCommand,    &kPackExportCommand,
     &kAuditVerifyCommand, &kAuditRepairCommand,
     &kEvalCommand,
+    &kCorpusAuditCommand,
 };
 
 constexpr char kVersionString[] = MENSHEN_VERSION_TEXT;  // CMake's project version

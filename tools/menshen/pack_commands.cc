@@ -168,14 +168,15 @@ int PackList(const std::vector<std::string>& args) {
     entry.set_literal_count(static_cast<uint32_t>(info.literal_count));
     entry.set_regex_count(static_cast<uint32_t>(info.regex_count));
     entry.set_allow_count(static_cast<uint32_t>(info.allow_count));
+    entry.set_rule_count(static_cast<uint32_t>(info.rule_count));
     for (const auto& [code, n] : info.counts_by_category) entry.add_categories(code);
     if (json) {
       if (int rc = PrintJsonLine(entry); rc != kExitOk) return rc;
       continue;
     }
-    std::cout << absl::StrFormat("%-18s %-8s %-8s %6u terms %4u regexes  %s\n", entry.name(),
-                                 entry.version(), entry.default_() ? "default" : "",
-                                 entry.literal_count(), entry.regex_count(),
+    std::cout << absl::StrFormat("%-18s %-8s %-8s %6u terms %4u regexes %4u rules  %s\n",
+                                 entry.name(), entry.version(), entry.default_() ? "default" : "",
+                                 entry.literal_count(), entry.regex_count(), entry.rule_count(),
                                  absl::StrJoin(entry.categories(), " "));
   }
   return kExitOk;

@@ -18,12 +18,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "hs.h"
 #include "lib/base/utf8.h"
 #include "lib/normalize/normalizer.h"
 #include "lib/pack/loader.h"
+#include "lib/pack/rule_syntax.h"
 #include "menshen/pack.h"
 #include "tools/menshen/args.h"
 #include "tools/menshen/commands.h"
@@ -50,8 +52,10 @@ struct Mapping {
 
 struct Candidate {
   Row row;
-  std::string key;  // folded term
+  std::string key;  // folded term; a rule's text for rules
   Mapping mapping;
+  // Rules only: the folded parts, counted on benign text like terms.
+  std::vector<std::string> parts;
 };
 
 bool ReadFile(const std::string& path, std::string* out) {
@@ -295,10 +299,11 @@ size_t CodePoints(std::string_view s) {
       s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-// "a+b+c": every part non-empty, so "c++" stays a term.
+// "a+b+c" (or full-width ＋): every part non-empty, so "c++" stays a term.
 bool IsRule(const std::string& term) {
-  if (term.find('+') == std::string::npos) return false;
-  for (absl::string_view part : absl::StrSplit(term, '+')) {
+  const std::string plain = absl::StrReplaceAll(term, {{"\xEF\xBC\x8B", "+"}});  // U+FF0B
+  if (plain.find('+') == std::string::npos) return false;
+  for (absl::string_view part : absl::StrSplit(plain, '+')) {
     if (absl::StripAsciiWhitespace(part).empty()) return false;
   }
   return true;
@@ -313,12 +318,15 @@ bool HasWordFlag(const std::string& flags) {
 
 bool AsciiWordByte(unsigned char c) { return std::isalnum(c) || c == '_'; }
 
-// How many lines of `benign` hold each key (whole words for `word` keys).
-absl::StatusOr<std::vector<uint32_t>> CountBenignLines(const std::vector<std::string>& keys,
-                                                       const std::vector<bool>& word,
-                                                       const std::vector<std::string>& files,
-                                                       uint32_t* lines_read) {
+// How many lines of `benign` hold each key (whole words for `word` keys),
+// and, for each rule given as the indexes of its parts' keys, how many lines
+// hold all of its parts (`rule_counts`).
+absl::StatusOr<std::vector<uint32_t>> CountBenignLines(
+    const std::vector<std::string>& keys, const std::vector<bool>& word,
+    const std::vector<std::string>& files, uint32_t* lines_read,
+    const std::vector<std::vector<size_t>>& rules = {}, std::vector<uint32_t>* rule_counts = nullptr) {
   std::vector<uint32_t> counts(keys.size(), 0);
+  if (rule_counts != nullptr) rule_counts->assign(rules.size(), 0);
   if (keys.empty() || files.empty()) return counts;
   std::vector<const char*> patterns;
   std::vector<size_t> lengths;
@@ -382,6 +390,12 @@ absl::StatusOr<std::vector<uint32_t>> CountBenignLines(const std::vector<std::st
             return 0;
           },
           &context);
+      for (size_t r = 0; r < rules.size() && rule_counts != nullptr; ++r) {
+        if (std::all_of(rules[r].begin(), rules[r].end(),
+                        [&](size_t k) { return seen[k] == line_number; })) {
+          ++(*rule_counts)[r];
+        }
+      }
     }
   }
   *lines_read = line_number;
@@ -420,6 +434,9 @@ std::string TextprotoString(std::string_view s) {
 
 // "A1.2" → "a1.2.tsv"
 std::string TermFileName(const std::string& risk) { return absl::AsciiStrToLower(risk) + ".tsv"; }
+std::string RuleFileName(const std::string& risk) {
+  return absl::AsciiStrToLower(risk) + "-rules.tsv";
+}
 
 int PackImport(const std::vector<std::string>& args) {
   std::vector<std::string> lists, benign, excludes;
@@ -448,6 +465,8 @@ int PackImport(const std::vector<std::string>& args) {
   parser.Values("--exclude", &excludes);
   bool ascii_word = true, no_ascii_word = false;
   parser.Flag("--no-ascii-word", &no_ascii_word);
+  std::string plus = "rule";
+  parser.Choice("--plus", &plus, {"rule", "literal"});
   parser.Number("--max-benign-lines", &max_benign_lines, 0, UINT32_MAX);
   parser.Value("--frequency", &frequency_path);
   parser.Number("--max-frequency", &max_frequency, 0, UINT64_MAX);
@@ -516,6 +535,7 @@ int PackImport(const std::vector<std::string>& args) {
 
   // Map, drop, de-duplicate.
   std::vector<Candidate> candidates;
+  std::vector<Candidate> rules;  // key: the rule's text
   absl::flat_hash_map<std::string, std::string> first_where;       // term as written → where
   absl::flat_hash_map<std::string, size_t> by_key;                 // folded key → candidate
   for (Row& row : rows) {
@@ -529,9 +549,31 @@ int PackImport(const std::vector<std::string>& args) {
       issue("dropped_by_mapping", row, "category '" + row.category + "' is mapped to -");
       continue;
     }
-    if (IsRule(row.term)) {
-      issue("unsupported_rule", row,
-            "an a+b co-occurrence rule; packs hold terms and regexes only, so it is not imported");
+    if (plus == "rule" && IsRule(row.term)) {
+      // "a+b+c": all parts in one text, an AND rule (docs/packs.md, "Rules").
+      absl::StatusOr<std::string> rule = internal::ParseImportedAndLine(row.term);
+      if (!rule.ok()) {
+        issue("unsupported_rule", row, std::string(rule.status().message()));
+        continue;
+      }
+      auto [written, fresh] = first_where.emplace(*rule, row.where);
+      if (!fresh) {
+        issue("duplicate", row, "first at " + written->second);
+        continue;
+      }
+      Mapping mapped = m->second;
+      if (mapped.severity == 0) mapped.severity = static_cast<int>(severity);
+      if (mapped.flags.empty()) mapped.flags = flags;
+      if (ascii_word && !HasWordFlag(mapped.flags)) {
+        mapped.flags = mapped.flags.empty() ? "word" : mapped.flags + ",word";  // Han parts ignore it
+      }
+      std::vector<std::string> parts;
+      for (absl::string_view part : absl::StrSplit(
+               absl::StrReplaceAll(row.term, {{"\xEF\xBC\x8B", "+"}}), '+')) {
+        parts.push_back(internal::FoldTerm(std::string(absl::StripAsciiWhitespace(part))));
+      }
+      rules.push_back(
+          Candidate{std::move(row), *std::move(rule), std::move(mapped), std::move(parts)});
       continue;
     }
     auto [written, fresh] = first_where.emplace(row.term, row.where);
@@ -584,8 +626,34 @@ int PackImport(const std::vector<std::string>& args) {
       keys.push_back(c.key);
       word.push_back(HasWordFlag(c.mapping.flags));
     }
-    absl::StatusOr<std::vector<uint32_t>> counts = CountBenignLines(keys, word, benign, &benign_lines);
+    // A rule's parts are counted as keys of their own (after the terms'), and
+    // a rule is as common as the lines that hold all its parts.
+    std::vector<std::vector<size_t>> rule_parts;
+    absl::flat_hash_map<std::string, size_t> part_key;
+    for (const Candidate& r : rules) {
+      std::vector<size_t>& indexes = rule_parts.emplace_back();
+      for (const std::string& part : r.parts) {
+        const bool part_word = HasWordFlag(r.mapping.flags) && IsAscii(part);
+        auto [at, fresh] = part_key.emplace(absl::StrCat(part_word ? "w" : "s", part), keys.size());
+        if (fresh) {
+          keys.push_back(part);
+          word.push_back(part_word);
+        }
+        indexes.push_back(at->second);
+      }
+    }
+    std::vector<uint32_t> rule_counts;
+    absl::StatusOr<std::vector<uint32_t>> counts =
+        CountBenignLines(keys, word, benign, &benign_lines, rule_parts, &rule_counts);
     if (!counts.ok()) return Fail(kExitBadInput, counts.status());
+    for (size_t i = rules.size(); i-- > 0;) {
+      if (rule_counts[i] > max_benign_lines) {
+        issue("too_common", rules[i].row,
+              absl::StrCat("all parts on ", rule_counts[i], " of ", benign_lines,
+                           " benign lines (maximum ", max_benign_lines, ")"));
+        rules.erase(rules.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+    }
     for (size_t i = 0; i < candidates.size(); ++i) {
       if ((*counts)[i] > max_benign_lines) {
         keep[i] = false;
@@ -634,6 +702,13 @@ int PackImport(const std::vector<std::string>& args) {
     (*summary.mutable_entries_by_category())[c.mapping.risk]++;
     summary.set_entries_written(summary.entries_written() + 1);
   }
+  std::map<std::string, std::string> rule_files;  // risk → TSV body
+  for (const Candidate& c : rules) {
+    absl::StrAppend(&rule_files[c.mapping.risk], c.key, "\t\t", c.mapping.severity, "\t",
+                    c.mapping.flags, "\n");
+    (*summary.mutable_rules_by_category())[c.mapping.risk]++;
+    summary.set_rules_written(summary.rules_written() + 1);
+  }
   const std::string header = absl::StrCat(
       kGeneratedMarker, " from ", absl::StrJoin(lists, ", ", [](std::string* out, const std::string& l) {
         out->append(std::filesystem::path(l).filename().string());
@@ -642,6 +717,15 @@ int PackImport(const std::vector<std::string>& args) {
     const std::string path = (std::filesystem::path(output) / TermFileName(risk)).string();
     if (int rc = WriteFileAtomically(
             path, absl::StrCat(header, "# Columns: term, category (empty: ", risk,
+                               "), severity, flags.\n", body));
+        rc != kExitOk) {
+      return rc;
+    }
+  }
+  for (const auto& [risk, body] : rule_files) {
+    const std::string path = (std::filesystem::path(output) / RuleFileName(risk)).string();
+    if (int rc = WriteFileAtomically(
+            path, absl::StrCat(header, "# Columns: rule (parts joined by +), category (empty: ", risk,
                                "), severity, flags.\n", body));
         rc != kExitOk) {
       return rc;
@@ -665,6 +749,10 @@ int PackImport(const std::vector<std::string>& args) {
   }
   for (const auto& [risk, body] : files) {
     absl::StrAppend(&textproto, "\nterm_files {\n  path: ", TextprotoString(TermFileName(risk)),
+                    "\n  default_category: ", TextprotoString(risk), "\n}\n");
+  }
+  for (const auto& [risk, body] : rule_files) {
+    absl::StrAppend(&textproto, "\nrule_files {\n  path: ", TextprotoString(RuleFileName(risk)),
                     "\n  default_category: ", TextprotoString(risk), "\n}\n");
   }
   if (int rc = WriteFileAtomically(manifest.string(), textproto); rc != kExitOk) return rc;
@@ -705,7 +793,7 @@ const Command kPackImportCommand = {
     "         [--format lines|csv|tsv|xlsx] [--sheet NAME] [--header] [--term-column COL]\n"
     "         [--category-column COL] [--severity N] [--flags F] [--min-length N]\n"
     "         [--min-ascii-length N] [--benign FILE]... [--max-benign-lines N]\n"
-    "         [--exclude PACK]... [--no-ascii-word]\n"
+    "         [--exclude PACK]... [--no-ascii-word] [--plus rule|literal]\n"
     "         [--frequency FILE --max-frequency N] [--issues FILE] [--version V]\n"
     "         [--description D] [--license L] [--source-url U] [--source-notes N]\n"
     "         [--retrieved DATE]",
@@ -716,8 +804,11 @@ const Command kPackImportCommand = {
     "{kind, where (file:line, or file:sheet:row), term, detail}: duplicate,\n"
     "fold_collision (folds to the key of an earlier term), too_short, no_letters,\n"
     "too_common, in_other_pack, unmapped_category, dropped_by_mapping, unreadable,\n"
-    "unsupported_rule (a+b\n"
-    "co-occurrence lines, which packs cannot express yet); then one summary object.\n"
+    "unsupported_rule (an a+b line that is no valid rule: an empty part, more than 8\n"
+    "parts); then one summary object. An a+b+c line (parts that must all occur in one\n"
+    "text) becomes an AND rule in DIR/<risk>-rules.tsv (docs/packs.md, \"Rules\"): rules\n"
+    "are dropped as too_common when all their parts share more --benign lines than\n"
+    "--max-benign-lines; the summary counts them as rules_written.\n"
     "  -o, --output DIR        the pack source folder to write\n"
     "  --name NAME             the pack's name\n"
     "  --map FILE              category TAB risk [TAB severity [TAB flags]] a line; risk -\n"
@@ -731,6 +822,8 @@ const Command kPackImportCommand = {
     "  --severity N            severity when the mapping gives none (1-4, default 2)\n"
     "  --flags F               flags when the mapping gives none (e.g. word)\n"
     "  --no-ascii-word         all-ASCII terms get the word flag unless this is given\n"
+    "  --plus MODE             rule (default): a+b+c lines are AND rules; literal: + is a\n"
+    "                          character of the term (lists that spell b1+ch for a word)\n"
     "  --exclude PACK          drop terms whose folded key a literal of PACK already has\n"
     "                          (repeatable; a pack spec as for --pack)\n"
     "  --min-length N          shortest folded term kept, in code points (default 2)\n"

@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "lib/base/utf8.h"
@@ -129,12 +131,18 @@ class Scanner {
   void ScanStream(std::istream& in, const std::string& name, bool interactive) {
     std::string line;
     size_t line_number = 0;
+    bool warned_binary = false;
     for (;;) {
       if (interactive && !held_.empty() && in.rdbuf()->in_avail() <= 0) Commit();
       if (!std::getline(in, line)) break;
       ++line_number;
       ++count_;
       if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!warned_binary && line.find('\0') != std::string::npos) {
+        warned_binary = true;  // scanned all the same: a warning, not an error
+        std::cerr << "menshen: warning: " << (name == "-" ? "stdin" : name) << ":" << line_number
+                  << ": NUL bytes: this looks like a binary file, not text\n";
+      }
       google::protobuf::Value id;
       id.set_number_value(static_cast<double>(count_));
       if (!args_.jsonl) {
@@ -146,6 +154,16 @@ class Scanner {
       parse.ignore_unknown_fields = true;
       auto status = google::protobuf::util::JsonStringToMessage(line, &input, parse);
       if (input.has_id()) id = input.id();
+      // Ids are request ids (audit records): each one once. An object without
+      // an id gets its input number, which an id given before may have taken.
+      const std::string key = IdKey(id);
+      if (!used_ids_.insert(key).second) {
+        Error(id, name, line_number,
+              "the id " + key + " was used before" +
+                  (input.has_id() ? std::string() : " (this object has none: it got its input "
+                                                    "number); ids must be unique"));
+        continue;
+      }
       if (!status.ok()) {
         Error(id, name, line_number, "not a JSON object with a string \"text\": " +
                                          std::string(status.message()));
@@ -155,9 +173,11 @@ class Scanner {
         ScanText(input.text(), id, name, line_number);
       }
     }
+    lines_in_last_input_ = line_number;
   }
 
   size_t errors() const { return errors_; }
+  size_t lines_in_last_input() const { return lines_in_last_input_; }
 
   // Prints what is held once its records are where --audit-durability says;
   // if the audit log cannot take them, the decisions become errors (fail
@@ -195,6 +215,15 @@ class Scanner {
     bool decision;  // a decision (with an audit record), not an input error
   };
 
+  // An id as a request id: a string as it is, a number in its shortest form.
+  static std::string IdKey(const google::protobuf::Value& id) {
+    if (id.has_string_value()) return id.string_value();
+    if (id.has_number_value()) return absl::StrCat(id.number_value());
+    std::string json;
+    if (!google::protobuf::util::MessageToJsonString(id, &json).ok()) json = "?";
+    return json;
+  }
+
   void ScanText(const std::string& text, const google::protobuf::Value& id,
                 const std::string& name, size_t line_number) {
     request_id_ = id.has_string_value() ? id.string_value()
@@ -221,7 +250,9 @@ class Scanner {
       out->set_start(static_cast<uint32_t>(h.start));
       out->set_end(static_cast<uint32_t>(h.end));
       out->set_term(std::string(h.term));
-      if (args_.explain) out->set_explain(internal::FoldKindNames(h.foldings));
+      if (args_.explain && h.foldings != 0) {  // a plain hit needed no folding: no "explain"
+        out->set_explain(internal::FoldKindNames(h.foldings));
+      }
       if (h.rule) {
         out->set_kind("rule");
         for (uint32_t k = 0; args_.explain && k < h.part_count; ++k) {
@@ -328,6 +359,8 @@ class Scanner {
   std::string json_;
   std::string id_json_;
   std::string request_id_;
+  absl::flat_hash_set<std::string> used_ids_;  // --jsonl: the ids seen, as IdKey
+  size_t lines_in_last_input_ = 0;
   size_t count_ = 0;
   size_t errors_ = 0;
 };
@@ -366,6 +399,7 @@ int Scan(const std::vector<std::string>& args) {
     options.audit_hook = sink->Hook();
     options.audit_include_text = parsed.audit_text;
   }
+  options.streams = parsed.stream_chunk != 0;  // block mode needs no streaming databases
   absl::StatusOr<std::shared_ptr<const Engine>> engine = Engine::Create(*std::move(packs), options);
   if (!engine.ok()) return Fail(kExitUsage, engine.status());
 
@@ -393,6 +427,11 @@ int Scan(const std::vector<std::string>& args) {
   for (size_t i = 0; i < files.size(); ++i) {
     std::istream& in = files[i] ? *files[i] : std::cin;
     scanner.ScanStream(in, parsed.inputs[i], interactive[i]);
+    if (scanner.lines_in_last_input() == 0 && !in.bad()) {
+      std::cerr << "menshen: warning: "
+                << (parsed.inputs[i] == "-" ? std::string("stdin") : parsed.inputs[i])
+                << " is empty: no texts to check\n";
+    }
     if (in.bad()) {
       scanner.Commit();
       return Fail(kExitBadInput, "scan: read error in " +

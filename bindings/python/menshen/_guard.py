@@ -1,9 +1,10 @@
 """Guarding a streamed completion: wraps the chunks a streaming client yields
 and passes on only the text the engine has released."""
 import inspect
+from typing import Any, AsyncIterator, Callable, Iterator, Optional
 
 
-def chunk_text(chunk):
+def chunk_text(chunk: Any) -> Optional[str]:
     """The text of one streamed chunk: a str or bytes as it is; an
     OpenAI-compatible chat or completion chunk (object or dict) by its
     `choices[0].delta.content` or `choices[0].text`. None when it has none
@@ -41,8 +42,9 @@ class Guarded:
     An exception from upstream or from the audit hook propagates; the stream
     is closed either way."""
 
-    def __init__(self, engine, chunks, direction, profile, locale, request_id, text_of,
-                 refusal):
+    def __init__(self, engine: Any, chunks: Any, direction: Any, profile: Optional[str],
+                 locale: Optional[str], request_id: Optional[str],
+                 text_of: Optional[Callable[[Any], Optional[str]]], refusal: bool) -> None:
         self._engine = engine
         self._chunks = chunks
         self._open = (direction, profile, locale, request_id)
@@ -64,7 +66,7 @@ class Guarded:
             tail += self.decision.refusal
         return tail
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         if not hasattr(self._chunks, "__iter__"):
             raise TypeError("these chunks are an async iterator: use `async for`")
         upstream = iter(self._chunks)
@@ -108,7 +110,7 @@ class Guarded:
                     if inspect.isawaitable(result):
                         await result
 
-    def __aiter__(self):
+    def __aiter__(self) -> AsyncIterator[str]:
         if not hasattr(self._chunks, "__aiter__"):
             raise TypeError("these chunks are a plain iterator: use `for`")
         return self._aiter()
