@@ -160,8 +160,8 @@ void EngineState::ReleaseStream(std::unique_ptr<StreamState> state) const {
 
 // Feeds the occurrences of rule parts to the rules, in their order, and adds
 // the rules that fire to the hits (docs/packs.md, "Rules").
-void EvaluateRules(const EngineState& engine, std::string_view text, ScanState* scan,
-                   Decision* decision) {
+bool EvaluateRules(const EngineState& engine, std::string_view text, ScanState* scan,
+                   Decision* decision, bool windowed) {
   std::vector<PartHit>& parts = scan->parts;
   SetCodePointOffsets(scan->folded.text, &parts);  // also sorts them
   scan->rules.Reset(engine.rules.get(), &scan->rule_prefilter.active());
@@ -171,12 +171,14 @@ void EvaluateRules(const EngineState& engine, std::string_view text, ScanState* 
     }
     scan->rules.Add(p);
   }
+  if (windowed && scan->rules.pending()) return false;
   scan->rules.Finish();
-  if (scan->rules.hits().empty()) return;
+  if (scan->rules.hits().empty()) return true;
   AppendRuleHits(scan->rules, 0, engine.loaded, decision);
   std::sort(decision->hits.begin(), decision->hits.end(), [](const Hit& a, const Hit& b) {
     return std::tie(a.start, a.end, a.entry_id) < std::tie(b.start, b.end, b.entry_id);
   });
+  return true;
 }
 
 }  // namespace internal
@@ -306,24 +308,46 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
   internal::FoldOptions fold;
   fold.offsets = false;
   internal::Fold(text, fold, &scan->folded);
-  scan->candidates.clear();
-  absl::Status status = internal::FindCandidates(state_->loaded, scan->folded.text,
-                                                 scan->scratch.get(), &scan->candidates);
-  if (status.ok() && !state_->rules->empty() &&
-      internal::HasAnchor(*state_->rules, state_->loaded, scan->folded.text, scan->candidates)) {
-    // A rule can fire only where its anchor occurs: only then are its other
-    // parts looked for, and parts of rules that cannot fire need no offsets
-    // and no resolution.
-    status = internal::FindPartCandidates(state_->loaded, scan->folded.text, scan->scratch.get(),
-                                          &scan->candidates);
-    if (status.ok()) scan->rule_prefilter.Filter(*state_->rules, &scan->candidates);
-  }
-  if (status.ok() && !scan->candidates.empty()) {
-    scan->spans.clear();
-    for (const internal::Candidate& c : scan->candidates) scan->spans.emplace_back(c.start, c.end);
-    internal::FillOffsets(text, fold, &scan->spans, &scan->folded, &scan->window);
-  }
-  if (status.ok()) {
+  absl::Status status;
+  // Rule parts are looked for only around anchor occurrences (PartWindows);
+  // a second pass over the whole text only when a rule with unless parts
+  // completed there, since an unless part anywhere cancels it.
+  for (bool whole_text : {false, true}) {
+    if (!whole_text) {
+      scan->candidates.clear();
+      status = internal::FindCandidates(state_->loaded, scan->folded.text, scan->scratch.get(),
+                                        &scan->candidates);
+    } else {
+      // The same term candidates again (resolution reordered and dropped
+      // some); only the parts are looked for anew, in the whole text.
+      scan->candidates = scan->term_candidates;
+    }
+    bool windowed = false;
+    if (status.ok() && !state_->rules->empty() &&
+        internal::PartWindows(*state_->rules, state_->loaded, scan->folded.text,
+                              scan->candidates, &scan->part_windows)) {
+      // A rule can fire only where its anchor occurs: only then, and only
+      // within reach of it, are its other parts looked for; parts of rules
+      // that cannot fire need no offsets and no resolution.
+      windowed = !whole_text && !(scan->part_windows.size() == 1 &&
+                                  scan->part_windows[0].first == 0 &&
+                                  scan->part_windows[0].second == scan->folded.text.size());
+      if (windowed) scan->term_candidates = scan->candidates;
+      status = windowed ? internal::FindPartCandidatesIn(state_->loaded, scan->folded.text,
+                                                         scan->part_windows, scan->scratch.get(),
+                                                         &scan->candidates)
+                        : internal::FindPartCandidates(state_->loaded, scan->folded.text,
+                                                       scan->scratch.get(), &scan->candidates);
+      if (status.ok()) scan->rule_prefilter.Filter(*state_->rules, &scan->candidates);
+    }
+    if (status.ok() && !scan->candidates.empty()) {
+      scan->spans.clear();
+      for (const internal::Candidate& c : scan->candidates) {
+        scan->spans.emplace_back(c.start, c.end);
+      }
+      internal::FillOffsets(text, fold, &scan->spans, &scan->folded, &scan->window);
+    }
+    if (!status.ok()) break;
     decision->rejected_by_validators = 0;
     scan->parts.clear();
     internal::ResolveCandidates(state_->loaded, text, scan->folded, &scan->candidates,
@@ -347,7 +371,12 @@ absl::Status Engine::Check(std::string_view text, const CheckRequest& request,
       ++h;
     }
     decision->rule_parts.clear();
-    if (!scan->parts.empty()) internal::EvaluateRules(*state_, text, scan.get(), decision);
+    if (scan->parts.empty() ||
+        internal::EvaluateRules(*state_, text, scan.get(), decision, windowed)) {
+      break;
+    }
+  }
+  if (status.ok()) {
     decision->invalid_utf8 = scan->folded.invalid_sequences;
     decision->hits_not_kept = 0;
     decision->cut_reason.clear();

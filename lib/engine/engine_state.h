@@ -25,6 +25,8 @@ struct ScanState {
   FoldedText window;  // FillOffsets' scratch
   std::vector<std::pair<uint32_t, uint32_t>> spans;  // candidates' folded spans
   std::vector<Candidate> candidates;
+  std::vector<std::pair<uint32_t, uint32_t>> part_windows;  // where rule parts are looked for
+  std::vector<Candidate> term_candidates;  // FindCandidates' output, for a whole-text pass
   std::vector<ResolvedHit> resolved;
   std::vector<PartHit> parts;  // occurrences of rule parts
   RuleEvaluator rules;

@@ -10,6 +10,7 @@ struct ScanContext {
   unsigned entries;
   uint32_t pack_index;
   std::vector<Candidate>* out;
+  uint32_t base = 0;  // where the scanned text starts in the folded text
 };
 
 int OnLiteral(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
@@ -19,8 +20,8 @@ int OnLiteral(unsigned id, unsigned long long /*from*/, unsigned long long to, u
   // bound check keeps a mismatch from becoming an out-of-range read.
   if (id >= c->entries) return 0;
   const size_t length = c->meta[id].folded_bytes;
-  c->out->push_back(Candidate{c->pack_index, id, static_cast<uint32_t>(to - length),
-                              static_cast<uint32_t>(to)});
+  c->out->push_back(Candidate{c->pack_index, id, c->base + static_cast<uint32_t>(to - length),
+                              c->base + static_cast<uint32_t>(to)});
   return 0;
 }
 
@@ -86,6 +87,26 @@ absl::Status FindPartCandidates(absl::Span<const LoadedPack* const> packs,
     if (absl::Status s = ScanOne(packs[i]->parts.get(), OnLiteral, folded, scratch, &ctx);
         !s.ok()) {
       return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FindPartCandidatesIn(absl::Span<const LoadedPack* const> packs,
+                                  std::string_view folded,
+                                  absl::Span<const std::pair<uint32_t, uint32_t>> windows,
+                                  hs_scratch_t* scratch, std::vector<Candidate>* out) {
+  for (size_t i = 0; i < packs.size(); ++i) {
+    if (packs[i]->parts == nullptr) continue;
+    ScanContext ctx{packs[i]->meta.data(), static_cast<unsigned>(packs[i]->meta.size()),
+                    static_cast<uint32_t>(i), out};
+    for (const auto& [from, to] : windows) {
+      ctx.base = from;
+      if (absl::Status s = ScanOne(packs[i]->parts.get(), OnLiteral,
+                                   folded.substr(from, to - from), scratch, &ctx);
+          !s.ok()) {
+        return s;
+      }
     }
   }
   return absl::OkStatus();

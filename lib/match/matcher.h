@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <hs/hs.h>
@@ -45,6 +46,14 @@ absl::Status FindCandidates(absl::Span<const LoadedPack* const> packs, std::stri
 absl::Status FindPartCandidates(absl::Span<const LoadedPack* const> packs,
                                 std::string_view folded, hs_scratch_t* scratch,
                                 std::vector<Candidate>* out);
+
+// The same over the folded byte ranges `windows` only (sorted, disjoint;
+// lib/match/rules.h, PartWindows): a part is found where it lies wholly in a
+// range, with offsets into the whole of `folded`.
+absl::Status FindPartCandidatesIn(absl::Span<const LoadedPack* const> packs,
+                                  std::string_view folded,
+                                  absl::Span<const std::pair<uint32_t, uint32_t>> windows,
+                                  hs_scratch_t* scratch, std::vector<Candidate>* out);
 
 }  // namespace menshen::internal
 

@@ -152,6 +152,55 @@ std::unique_ptr<RuleIndex> RuleIndex::Build(absl::Span<const LoadedPack* const> 
     anchored.push_back({index->steps_[rule.first_step + rule.anchor].set, r});
   }
   csr(sets.size(), anchored, &index->anchored_begin_, &index->anchored_);
+  // Reaches: a chain's members lie within the sum of its gaps (at most 4
+  // folded bytes a character) and of its parts' lengths of any one member.
+  std::vector<uint32_t> part_bytes(index->part_count_, 0);
+  std::vector<uint32_t> part_cps(index->part_count_, 0);
+  for (uint32_t pi = 0; pi < packs.size(); ++pi) {
+    for (uint32_t e = 0; e < packs[pi]->meta.size(); ++e) {
+      const int32_t part = index->PartOf(pi, e);
+      if (part < 0) continue;
+      const std::string& folded = packs[pi]->compiled.entries(static_cast<int>(e)).folded();
+      uint32_t cps = 0;
+      for (char ch : folded) cps += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+      part_cps[static_cast<uint32_t>(part)] = cps;
+      part_bytes[static_cast<uint32_t>(part)] = static_cast<uint32_t>(folded.size());
+      index->longest_part_ = std::max(index->longest_part_, part_bytes[static_cast<uint32_t>(part)]);
+    }
+  }
+  index->anchor_reach_.assign(index->part_count_, 0);
+  for (Rule& rule : index->rules_) {
+    uint64_t reach = 0;
+    uint64_t reach_cp = 0;
+    for (uint32_t s = 0; s < rule.positive; ++s) {
+      const Step& step = index->steps_[rule.first_step + s];
+      if (s > 0) {
+        if (step.link == pack::RuleStep::AND || step.max_gap < 0) {
+          reach = reach_cp = kUnbounded;
+          break;
+        }
+        reach += 4 * static_cast<uint64_t>(step.max_gap);
+        reach_cp += static_cast<uint64_t>(step.max_gap);
+      }
+      uint32_t longest = 0;
+      uint32_t longest_cp = 0;
+      for (uint32_t k = index->set_parts_begin_[step.set]; k < index->set_parts_begin_[step.set + 1];
+           ++k) {
+        longest = std::max(longest, part_bytes[index->set_parts_[k]]);
+        longest_cp = std::max(longest_cp, part_cps[index->set_parts_[k]]);
+      }
+      reach += longest;
+      reach_cp += longest_cp;
+    }
+    rule.reach_cp = static_cast<uint32_t>(std::min<uint64_t>(reach_cp, kUnbounded));
+    const uint32_t r = static_cast<uint32_t>(std::min<uint64_t>(reach, kUnbounded));
+    const uint32_t anchor_set = index->steps_[rule.first_step + rule.anchor].set;
+    for (uint32_t k = index->set_parts_begin_[anchor_set];
+         k < index->set_parts_begin_[anchor_set + 1]; ++k) {
+      uint32_t& to = index->anchor_reach_[index->set_parts_[k]];
+      to = std::max(to, r);
+    }
+  }
   return index;
 }
 
@@ -166,6 +215,47 @@ bool HasAnchor(const RuleIndex& index, absl::Span<const LoadedPack* const> packs
     }
   }
   return false;
+}
+
+bool PartWindows(const RuleIndex& index, absl::Span<const LoadedPack* const> packs,
+                 std::string_view folded, const std::vector<Candidate>& candidates,
+                 std::vector<std::pair<uint32_t, uint32_t>>* windows) {
+  windows->clear();
+  const uint64_t size = folded.size();
+  bool sorted = true;
+  for (const Candidate& c : candidates) {
+    const int32_t part = index.PartOf(c.pack, c.entry);
+    if (part < 0) continue;
+    const uint32_t reach = index.anchor_reach_[static_cast<uint32_t>(part)];
+    if (reach == 0) continue;  // in no anchor step
+    if (!WordBoundariesHold(packs[c.pack]->compiled.entries(static_cast<int>(c.entry)), folded,
+                            c.start, c.end)) {
+      continue;
+    }
+    if (reach == RuleIndex::kUnbounded) {
+      windows->assign(1, {0, static_cast<uint32_t>(size)});
+      return true;
+    }
+    const uint64_t margin = uint64_t{reach} + index.longest_part_;
+    const uint32_t from = c.start > margin ? static_cast<uint32_t>(c.start - margin) : 0;
+    const uint32_t to = static_cast<uint32_t>(std::min<uint64_t>(c.end + margin, size));
+    if (!windows->empty() && from < windows->back().first) sorted = false;
+    windows->emplace_back(from, to);
+  }
+  if (windows->empty()) return false;
+  if (!sorted) std::sort(windows->begin(), windows->end());
+  size_t out = 0;
+  for (size_t i = 1; i < windows->size(); ++i) {
+    auto& last = (*windows)[out];
+    const auto& next = (*windows)[i];
+    if (next.first <= last.second) {
+      last.second = std::max(last.second, next.second);
+    } else {
+      (*windows)[++out] = next;
+    }
+  }
+  windows->resize(out + 1);
+  return true;
 }
 
 void RulePrefilter::Filter(const RuleIndex& index, std::vector<Candidate>* candidates) {
@@ -240,6 +330,7 @@ void RuleEvaluator::Reset(const RuleIndex* index, const std::vector<uint8_t>* ac
   active_ = active;
   part_states_.clear();
   status_.clear();
+  set_last_end_.clear();
   set_seen_.assign(index == nullptr ? 0 : (index->set_count() + 63) / 64, 0);
   kept_.clear();
   hits_.clear();
@@ -252,6 +343,7 @@ size_t RuleEvaluator::memory_bytes() const {
   return part_states_.capacity() * (sizeof(uint32_t) + sizeof(PartState) + 1) +
          set_seen_.capacity() * sizeof(uint64_t) +
          status_.capacity() * (sizeof(uint32_t) + sizeof(uint8_t) + 1) +
+         set_last_end_.capacity() * (sizeof(uint32_t) + sizeof(uint64_t) + 1) +
          sizeof(PartHit) * (kept_.capacity() + parts_.capacity() + pending_parts_.capacity() +
                             occurrences_.capacity()) +
          sizeof(RuleHit) * hits_.capacity() +
@@ -285,6 +377,8 @@ void RuleEvaluator::Add(const PartHit& hit) {
   for (uint32_t k = first; k < last; ++k) {
     const uint32_t set = index_->part_sets_[k];
     set_seen_[set >> 6] |= uint64_t{1} << (set & 63);
+    uint64_t& last_end = set_last_end_[set];
+    last_end = std::max(last_end, hit.cp_end);
   }
   for (uint32_t k = first; k < last; ++k) {
     const uint32_t set = index_->part_sets_[k];
@@ -295,17 +389,28 @@ void RuleEvaluator::Add(const PartHit& hit) {
       // rule waits for the end of the text to be sure none occurs.
       if (use.step == RuleIndex::kUnless) continue;
       const RuleIndex::Rule& rule = index_->rules_[use.rule];
-      if (!Complete(rule, use.step) || status_.contains(use.rule) || Cancelled(rule)) continue;
+      if (!Complete(rule, use.step, hit) || status_.contains(use.rule) || Cancelled(rule)) {
+        continue;
+      }
       Evaluate(use.rule, use.step, hit);
     }
   }
 }
 
-bool RuleEvaluator::Complete(const RuleIndex::Rule& rule, uint32_t step) const {
+bool RuleEvaluator::Complete(const RuleIndex::Rule& rule, uint32_t step,
+                             const PartHit& hit) const {
   const RuleIndex::Step* steps = &index_->steps_[rule.first_step];
   if (rule.anchor != step && !Occurred(steps[rule.anchor].set)) return false;
   for (uint32_t i = 0; i < rule.positive; ++i) {
     if (i != step && i != rule.anchor && !Occurred(steps[i].set)) return false;
+  }
+  if (rule.reach_cp == RuleIndex::kUnbounded) return true;
+  // Every occurrence fed so far ends by hit.end; a chain through `hit` needs
+  // one of each step that ends at most reach_cp code points before hit starts.
+  for (uint32_t i = 0; i < rule.positive; ++i) {
+    if (i == step) continue;
+    auto it = set_last_end_.find(steps[i].set);
+    if (it == set_last_end_.end() || it->second + rule.reach_cp < hit.cp_start) return false;
   }
   return true;
 }

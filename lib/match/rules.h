@@ -85,6 +85,12 @@ class RuleIndex {
   friend class RulePrefilter;
   friend bool HasAnchor(const RuleIndex& index, absl::Span<const LoadedPack* const> packs,
                         std::string_view folded, const std::vector<Candidate>& candidates);
+  friend bool PartWindows(const RuleIndex& index, absl::Span<const LoadedPack* const> packs,
+                          std::string_view folded, const std::vector<Candidate>& candidates,
+                          std::vector<std::pair<uint32_t, uint32_t>>* windows);
+  // A reach no window bounds: a rule with an AND step or an AFTER step at any
+  // distance can use a part anywhere in the text.
+  static constexpr uint32_t kUnbounded = UINT32_MAX;
   struct Step {
     uint8_t link;     // pack::RuleStep::Link
     int32_t max_gap;  // characters; -1: any distance
@@ -98,6 +104,11 @@ class RuleIndex {
     uint32_t first_unless;  // unless sets, into unless_sets_
     uint32_t unless_count;
     uint32_t anchor;  // the positive step least likely to occur
+    // How far, in folded code points, a part of a chain that satisfies the
+    // rule can end before the start of another part of it (the sum of its
+    // gaps and of its steps' longest parts); kUnbounded with an AND step or
+    // an AFTER step at any distance.
+    uint32_t reach_cp = 0;
   };
   // One use of a set: as positive step `step` of `rule`, or (step ==
   // kUnless) as an unless part.
@@ -122,6 +133,12 @@ class RuleIndex {
   std::vector<uint32_t> set_uses_begin_;               // set -> its uses
   std::vector<Use> set_uses_;
   std::vector<uint32_t> anchored_begin_, anchored_;    // set -> rules anchored on it
+  // By part: for a part of some rule's anchor step, how many folded bytes
+  // from an occurrence of it, either side, the other positive parts of the
+  // rules anchored on its sets can lie (kUnbounded: anywhere); 0 for other
+  // parts. Plus the longest part, in folded bytes.
+  std::vector<uint32_t> anchor_reach_;
+  uint32_t longest_part_ = 0;
 };
 
 // Finds, before offsets are mapped and candidates resolved, the rules that
@@ -137,6 +154,26 @@ class RuleIndex {
 // hit, so no rule can fire without another).
 bool HasAnchor(const RuleIndex& index, absl::Span<const LoadedPack* const> packs,
                std::string_view folded, const std::vector<Candidate>& candidates);
+
+// The folded byte ranges [first, second) of `folded`, sorted and disjoint,
+// that hold every positive part occurrence that can join an anchor
+// occurrence of `candidates` in a rule: around each anchor occurrence that
+// keeps its word boundaries, its reach plus the longest part on either side
+// (one range of the whole text when a reach is unbounded). False, and no
+// ranges, when no anchor occurred.
+//
+// Why scanning only these ranges for the other parts (the parts database)
+// changes no rule hit: every chain of occurrences that satisfies a rule holds
+// an occurrence of its anchor step and lies within the reach of it; every
+// occurrence fed between two members of such a chain ends between them, so
+// lies in the same range, and the evaluator keeps (and evicts) the same
+// occurrences of the chain's parts as with the whole text. Unless parts are
+// the exception (an unless part anywhere in the text cancels a rule): the
+// caller scans the whole text when a rule with unless parts completed
+// (RuleEvaluator::pending()).
+bool PartWindows(const RuleIndex& index, absl::Span<const LoadedPack* const> packs,
+                 std::string_view folded, const std::vector<Candidate>& candidates,
+                 std::vector<std::pair<uint32_t, uint32_t>>* windows);
 
 class RulePrefilter {
  public:
@@ -166,6 +203,8 @@ class RuleEvaluator {
   void Add(const PartHit& hit);
   // Ends the text: the completed rules whose unless parts never occurred fire.
   void Finish();
+  // Whether a completed rule with unless parts waits for Finish().
+  bool pending() const { return !pending_.empty(); }
 
   // Every rule hit so far, in the order they fired, and their parts.
   const std::vector<RuleHit>& hits() const { return hits_; }
@@ -189,8 +228,10 @@ class RuleEvaluator {
   // Whether a part of `set` occurred in this text.
   bool Occurred(uint32_t set) const { return (set_seen_[set >> 6] >> (set & 63)) & 1; }
   // Whether every positive step of `rule` but `step` has occurred (the
-  // anchor, least likely to, first), and none of its unless parts.
-  bool Complete(const RuleIndex::Rule& rule, uint32_t step) const;
+  // anchor, least likely to, first) close enough to `hit` to be linked to it
+  // through the rule (an occurrence of each step's set ended at most
+  // rule.reach_cp code points before hit starts).
+  bool Complete(const RuleIndex::Rule& rule, uint32_t step, const PartHit& hit) const;
   bool Cancelled(const RuleIndex::Rule& rule) const;
 
   void Evaluate(uint32_t rule, uint32_t step, const PartHit& hit);
@@ -203,6 +244,9 @@ class RuleEvaluator {
   // packs' rules.
   absl::flat_hash_map<uint32_t, PartState> part_states_;
   std::vector<uint64_t> set_seen_;  // bit per set that occurred
+  // By set that occurred: the latest end (folded code points) of its parts'
+  // occurrences.
+  absl::flat_hash_map<uint32_t, uint64_t> set_last_end_;
   absl::flat_hash_map<uint32_t, uint8_t> status_;  // kFired or kPending, by rule
   std::vector<PartHit> kept_;
   std::vector<RuleHit> hits_;

@@ -333,6 +333,20 @@ constexpr std::string_view kCommonWords[] = {
     "i want", "i need", "write", "make up", "list", "provide", "where", "who", "which", "him",
     "her", "his", "she", "men", "women", "man", "woman", "person", "someone", "post", "story",
     "article", "text", "message", "free", "online", "link", "see", "find", "work", "take",
+    // Words of manuals, documentation and everyday prose (issue 22: anchors
+    // on them made benign technical text look for rule parts everywhere).
+    "文件", "使用", "用户", "所有", "数据", "时间", "格式", "描述", "名字", "名称", "控制", "允许",
+    "地址", "代码", "密码", "安装", "出现", "删除", "打开", "查询", "访问", "脚本", "邮件", "你的",
+    "的话", "原始", "查看", "查找", "搜索", "结果", "系统", "程序", "内容", "设置", "选项", "命令",
+    "输入", "输出", "显示", "位置", "退出", "运行", "默认", "目录", "网络", "服务", "管理", "消息",
+    "通知", "资料", "登录", "账号", "软件", "工具", "应用", "技术", "记录", "获取", "提供", "发现",
+    "发生", "要求", "同意", "授权", "生成", "模板", "客户", "学生", "员工", "信息", "手机", "电话",
+    "号码", "文档", "说明", "方式", "功能", "版本", "参数", "选择", "修改", "创建", "检查", "支持",
+    "file", "files", "user", "users", "data", "time", "name", "control", "access", "address",
+    "code", "password", "install", "open", "delete", "search", "result", "system", "program",
+    "content", "option", "command", "input", "output", "display", "default", "network", "service",
+    "email", "account", "software", "tool", "record", "provide", "script", "allow", "number",
+    "phone", "information", "info", "version", "create", "check", "support", "run", "set", "read",
 };
 
 // How likely a part is to occur in text, roughly: every Han character (or
@@ -360,15 +374,25 @@ double PartWeight(const std::string& folded) {
 
 // Marks the positive step least likely to occur as the rule's anchor: its
 // parts go to the literal database, and the rule's other parts need to be
-// looked for only in texts where an anchor occurs.
-void MarkAnchor(const pack::CompiledPack& compiled, pack::Entry* rule) {
+// looked for only around an occurrence of it. A part's weight is its
+// likelihood times the number of rules that use it: the parts that many rules
+// share are the generic steps (request forms such as "how to", "where to
+// buy", groups used by hundreds of rules), the parts few rules use are the
+// specific ones (the harmful objects), and an anchor on a shared part would
+// make every rule that shares it look for its other parts.
+void MarkAnchor(const pack::CompiledPack& compiled,
+                const absl::flat_hash_map<uint32_t, uint32_t>& uses, pack::Entry* rule) {
   int anchor = -1;
   double best = 0;
   for (int s = 0; s < rule->steps_size(); ++s) {
     const pack::RuleStep& step = rule->steps(s);
     if (step.negated()) continue;
     double w = 0;
-    for (uint32_t a : step.alternatives()) w += PartWeight(compiled.entries(static_cast<int>(a)).folded());
+    for (uint32_t a : step.alternatives()) {
+      auto it = uses.find(a);
+      w += PartWeight(compiled.entries(static_cast<int>(a)).folded()) *
+           (it == uses.end() ? 1 : it->second);
+    }
     if (anchor < 0 || w < best) {
       anchor = s;
       best = w;
@@ -406,7 +430,18 @@ void LinkRules(const RuleSyntaxes& syntaxes, pack::CompiledPack* compiled) {
       indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
       for (uint32_t i : indexes) out->add_alternatives(i);
     }
-    MarkAnchor(*compiled, &rule);
+  }
+  // How many rules use each part in a positive step.
+  absl::flat_hash_map<uint32_t, uint32_t> uses;
+  for (const pack::Entry& rule : compiled->entries()) {
+    if (rule.kind() != pack::RULE) continue;
+    for (const pack::RuleStep& step : rule.steps()) {
+      if (step.negated()) continue;
+      for (uint32_t a : step.alternatives()) ++uses[a];
+    }
+  }
+  for (pack::Entry& rule : *compiled->mutable_entries()) {
+    if (rule.kind() == pack::RULE) MarkAnchor(*compiled, uses, &rule);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -97,6 +98,111 @@ TEST(Cli, ScanHitFieldsAndByteOffsets) {
   EXPECT_THAT(hit.at("id").string_value(), ::testing::StartsWith("risk-a1:"));
   EXPECT_EQ(s.fields().at("masked").string_value(), "价格：**");
   EXPECT_TRUE(s.fields().contains("refusal"));
+}
+
+// A count in proto3 JSON: a 64-bit integer prints as a string.
+double Count(const google::protobuf::Value& v) {
+  return v.has_string_value() ? std::stod(v.string_value()) : v.number_value();
+}
+
+// --summary=json: one JSON object on stderr's last line whose counts are
+// those of the decisions on stdout; the text form says the same.
+TEST(Cli, ScanSummaryCountsTheDecisions) {
+  TempDir dir;
+  const std::string input = "hello world\n出售冰毒\n今天天气很好\n出售冰毒，量大从优\n" +
+                            std::string(100, 'x') + "\r\nno newline at the end";
+  RunResult r = RunCli(dir, "scan --max-bytes 64 --summary=json", input);
+  ASSERT_EQ(r.status, 1) << r.err;  // the long line is an error
+  ASSERT_EQ(r.lines.size(), 6u);
+  std::map<std::string, double> actions;
+  std::map<std::string, double> hits;
+  for (const std::string& line : r.lines) {
+    google::protobuf::Struct s = Json(line);
+    if (s.fields().contains("error")) continue;
+    ++actions[absl::AsciiStrToLower(s.fields().at("action").string_value())];
+    for (const auto& h : s.fields().at("hits").list_value().values()) {
+      ++hits[h.struct_value().fields().at("category").string_value()];
+    }
+  }
+  EXPECT_EQ(actions["refuse"], 2) << absl::StrJoin(r.lines, "\n");
+  EXPECT_EQ(actions["allow"], 3) << absl::StrJoin(r.lines, "\n");
+
+  std::vector<std::string> err_lines = absl::StrSplit(r.err, '\n', absl::SkipEmpty());
+  ASSERT_FALSE(err_lines.empty());
+  EXPECT_THAT(err_lines[0], HasSubstr("stdin:5: "));  // the error line's message comes first
+  google::protobuf::Struct summary = Json(err_lines.back());
+  const auto& f = summary.fields();
+  EXPECT_EQ(Count(f.at("inputs")), 6);
+  EXPECT_EQ(Count(f.at("checked")), 5);
+  EXPECT_EQ(Count(f.at("errors")), 1);
+  EXPECT_EQ(Count(f.at("warnings")), 0);
+  EXPECT_EQ(Count(f.at("bytes")), static_cast<double>(input.size()));
+  for (const char* action : {"allow", "flag", "mask", "refuse", "block"}) {
+    EXPECT_EQ(Count(f.at("actions").struct_value().fields().at(action)), actions[action])
+        << action;
+  }
+  std::map<std::string, double> summary_hits;
+  for (const auto& c : f.at("categories").list_value().values()) {
+    const auto& cf = c.struct_value().fields();
+    summary_hits[cf.at("code").string_value()] = Count(cf.at("hits"));
+    EXPECT_LE(Count(cf.at("texts")), Count(cf.at("hits")));
+    if (cf.at("code").string_value() == "A1.8") {
+      EXPECT_EQ(cf.at("name").string_value(),
+                "其他法律、行政法规禁止的内容 / Other content prohibited by laws and "
+                "administrative regulations");
+      EXPECT_EQ(Count(cf.at("texts")), 2);
+    }
+  }
+  EXPECT_EQ(summary_hits, hits);
+  EXPECT_GE(hits["A1.8"], 2);
+  EXPECT_TRUE(f.contains("seconds"));
+  EXPECT_TRUE(f.contains("inputs_per_second"));
+
+  // The same as text: a block headed "menshen: summary:".
+  RunResult text = RunCli(dir, "scan --max-bytes 64 --summary", input);
+  ASSERT_EQ(text.status, 1);
+  EXPECT_EQ(text.lines, r.lines);
+  EXPECT_THAT(text.err, HasSubstr("menshen: summary: 6 inputs, " +
+                                  std::to_string(input.size()) + " bytes"));
+  EXPECT_THAT(text.err, HasSubstr("  actions: ALLOW 3, FLAG 0, MASK 0, REFUSE 2, BLOCK 0\n"));
+  EXPECT_THAT(text.err, HasSubstr("hits in 2 inputs  其他法律、行政法规禁止的内容"));
+  EXPECT_THAT(text.err, HasSubstr("  errors: 1, warnings: 0\n"));
+}
+
+// Warnings count; without hits the text says so; an empty run still sums up.
+TEST(Cli, ScanSummaryWarningsAndNoHits) {
+  TempDir dir;
+  WriteFile(dir / "empty.txt", "");
+  RunResult r = RunCli(dir, "scan --summary " + (dir / "empty.txt") + " -", "hello\n");
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(r.lines.size(), 1u);
+  EXPECT_THAT(r.err, HasSubstr("is empty: no texts to check\n"));
+  EXPECT_THAT(r.err, HasSubstr("menshen: summary: 1 inputs, 6 bytes"));
+  EXPECT_THAT(r.err, HasSubstr("  hits: none\n"));
+  EXPECT_THAT(r.err, HasSubstr("  errors: 0, warnings: 1\n"));
+}
+
+// Not on a terminal (here stderr is a file): no progress line, and without
+// --summary nothing at all on stderr for clean input.
+TEST(Cli, ScanIsQuietWhenStderrIsNoTerminal) {
+  TempDir dir;
+  std::string input;
+  for (int i = 0; i < 2000; ++i) input += "出售冰毒 " + std::to_string(i) + "\n";
+  RunResult r = RunCli(dir, "scan", input);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.lines.size(), 2000u);
+  EXPECT_EQ(r.err, "");
+  RunResult s = RunCli(dir, "scan --summary", input);
+  EXPECT_EQ(s.err.find('\r'), std::string::npos) << s.err;
+  EXPECT_EQ(s.err.find('\033'), std::string::npos) << s.err;
+}
+
+TEST(Cli, ScanSummaryBadValueIsUsage) {
+  TempDir dir;
+  RunResult r = RunCli(dir, "scan --summary=xml", "hello\n");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("menshen: scan: --summary is text or json; not 'xml'"));
+  EXPECT_TRUE(r.lines.empty());
 }
 
 TEST(Cli, ExplainNamesTheFoldings) {

@@ -37,14 +37,27 @@ constexpr char kTerms[] =
     "大麻\tA1.8\t3\n"
     "禁毒日\t\t\tallow\n";
 
-std::shared_ptr<const Engine> RuleEngine(EngineOptions options = {}) {
+// Rules whose parts all lie within a bounded distance of their anchor: block
+// mode looks for their other parts only in windows around anchor occurrences
+// (lib/match/rules.h, PartWindows), and must still reach a stream's hits
+// (which looks at every part), also for unless parts far from the anchor.
+constexpr char kBoundedRules[] =
+    "如何|怎么 ~6 制造|自制 ~2 炸弹|炸药\tA1.8\t3\n"
+    "教我 >10 冰毒 ! 危害|新闻\tA1.8\t3\n"
+    "买 >3 枪|弹药\tA1.8\t2\n"
+    "骂 ~2 他 ~4 傻\tA4.3\t2\n"
+    "how to ~8 make ~8 bomb|meth\tA1.8\t3\tword\n"
+    "kill ~12 him|her ! movie|game\tA4.3\t2\tword\n";
+
+std::shared_ptr<const Engine> RuleEngine(EngineOptions options = {},
+                                         const char* rules = kRules) {
   const std::string dir =
       std::string(MENSHEN_TEST_TMPDIR) + "/rules-stream-" + std::to_string(::getpid());
   WritePack(dir,
             "name: \"rs\"\nversion: \"1.0.0\"\n"
             "term_files { path: \"terms.tsv\" default_category: \"A1.8\" default_severity: 2 }\n"
             "rule_files { path: \"rules.tsv\" default_category: \"A1.8\" default_severity: 2 }\n",
-            {{"terms.tsv", kTerms}, {"rules.tsv", kRules}});
+            {{"terms.tsv", kTerms}, {"rules.tsv", rules}});
   absl::StatusOr<std::shared_ptr<const Pack>> pack = Pack::Load(dir);
   std::filesystem::remove_all(dir);
   EXPECT_TRUE(pack.ok()) << pack.status();
@@ -173,6 +186,48 @@ TEST(RuleStream, AnyChunkingReachesBlockModesDecision) {
   EXPECT_GT(rule_hits, 1000);
   EXPECT_GT(cuts, 200);
   EXPECT_GT(unless, 100);
+}
+
+std::string Repeat(const std::string& piece, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += piece;
+  return out;
+}
+
+TEST(RuleStream, WindowsAroundAnchorsChangeNoHit) {
+  const std::shared_ptr<const Engine> engine = RuleEngine({}, kBoundedRules);
+  ASSERT_NE(engine, nullptr);
+  std::mt19937 rng(2022);
+  int rule_hits = 0;
+  for (int iteration = 0; iteration < 1500; ++iteration) {
+    // Long texts, so that anchors are far apart and windows do not cover all.
+    std::string text = RandomText(rng, iteration % 3 == 0 ? 1500 : 60);
+    if (iteration % 5 == 0) text += std::string(300, ' ') + "新闻";  // an unless part far away
+    const Direction direction = iteration % 2 ? Direction::kInput : Direction::kOutput;
+    const std::vector<size_t> sizes = RandomChunking(rng);
+    const StreamRun run = RunStream(*engine, text, sizes, direction);
+    for (const Hit& h : run.decision.hits) rule_hits += h.rule;
+    ExpectLikeBlock(*engine, text, direction, run, "iteration " + std::to_string(iteration));
+    if (::testing::Test::HasFailure()) break;
+  }
+  EXPECT_GT(rule_hits, 300);
+  // An unless part far outside the anchor's window still cancels the rule.
+  absl::StatusOr<Decision> near = engine->Check("教我做冰毒", Direction::kInput);
+  ASSERT_TRUE(near.ok());
+  EXPECT_EQ(near->action, Action::kRefuse);
+  const std::string far = "教我做冰毒" + Repeat("的", 5000) + "新闻";
+  absl::StatusOr<Decision> cancelled = engine->Check(far, Direction::kInput);
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_EQ(cancelled->action, Action::kAllow) << Describe(*cancelled);
+  // A part just inside the reach counts, one beyond it does not.
+  absl::StatusOr<Decision> inside = engine->Check("教我" + Repeat("的", 10) + "冰毒",
+                                                  Direction::kInput);
+  ASSERT_TRUE(inside.ok());
+  EXPECT_EQ(inside->action, Action::kRefuse);
+  absl::StatusOr<Decision> beyond = engine->Check("教我" + Repeat("的", 11) + "冰毒",
+                                                  Direction::kInput);
+  ASSERT_TRUE(beyond.ok());
+  EXPECT_EQ(beyond->action, Action::kAllow);
 }
 
 TEST(RuleStream, ExplainedPartsAndForks) {

@@ -4,14 +4,16 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 
 namespace menshen::cli {
 
-Progress::Progress(uint64_t total_bytes, bool enabled)
+Progress::Progress(uint64_t total_bytes, bool enabled, std::string unit)
     : total_(total_bytes),
       enabled_(enabled),
+      unit_(std::move(unit)),
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
 
@@ -30,7 +32,9 @@ void Progress::Update(uint64_t documents, uint64_t text_bytes, uint64_t done_byt
   Draw(false);
 }
 
-void Progress::Finish() {
+void Progress::Finish() { Clear(); }
+
+void Progress::Clear() {
   if (!enabled_ || !drawn_) return;
   std::fputs("\r\033[K", stderr);
   std::fflush(stderr);
@@ -52,8 +56,9 @@ void Progress::Draw(bool final) {
       line += absl::StrFormat("ETA %d:%02d:%02d  ", eta / 3600, eta / 60 % 60, eta % 60);
     }
   }
-  line += absl::StrFormat("%d docs  %.1f MB  %.0f docs/s  %.1f MB/s", documents_,
-                          text_bytes_ / 1e6, documents_ / seconds, text_bytes_ / 1e6 / seconds);
+  line += absl::StrFormat("%d %s  %.1f MB  %.0f %s/s  %.1f MB/s", documents_, unit_,
+                          text_bytes_ / 1e6, documents_ / seconds, unit_,
+                          text_bytes_ / 1e6 / seconds);
   std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
   drawn_ = true;

@@ -1,12 +1,16 @@
 // menshen scan: one JSON object per input text, in input order.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -15,6 +19,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "lib/base/utf8.h"
@@ -24,6 +29,8 @@
 #include "tools/menshen/args.h"
 #include "tools/menshen/commands.h"
 #include "tools/menshen/json_out.h"
+#include "tools/menshen/progress.h"
+#include "tools/menshen/scan.pb.h"
 
 namespace menshen::cli {
 namespace {
@@ -51,6 +58,8 @@ struct ScanArgs {
   size_t stream_chunk = 0;
   bool stream_random = false;
   uint32_t seed = 1;
+  // --summary: "text" or "json" (on stderr at the end); empty: none.
+  std::string summary;
 };
 
 // Random chunk sizes are drawn from 1..kMaxRandomChunk bytes.
@@ -66,6 +75,28 @@ int ParseScanArgs(const std::vector<std::string>& args, ScanArgs* out) {
   std::string direction = "input", durability, stream;
   uint64_t rotate_mb = 0, rotate_hours = 0, retain_days = 0, max_bytes = out->max_bytes;
   uint64_t seed = out->seed;
+  // --summary takes an optional value (--summary or --summary=json), which
+  // ArgParser has no kind for: it is taken out here, the rest parsed below.
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      break;
+    }
+    if (a == "--summary") {
+      out->summary = "text";
+    } else if (a.rfind("--summary=", 0) == 0) {
+      out->summary = a.substr(10);
+      if (out->summary != "text" && out->summary != "json") {
+        return UsageError(kScanCommand, absl::InvalidArgumentError(
+                                            "scan: --summary is text or json; not '" +
+                                            out->summary + "'"));
+      }
+    } else {
+      rest.push_back(a);
+    }
+  }
   ArgParser parser("scan");
   parser.Values("--pack", &out->packs);
   parser.Value("--policy", &out->policy);
@@ -84,7 +115,7 @@ int ParseScanArgs(const std::vector<std::string>& args, ScanArgs* out) {
   parser.Value("--stream", &stream);
   parser.Number("--seed", &seed, 0, UINT32_MAX);
   parser.Positionals(&out->inputs, 0, SIZE_MAX);
-  if (absl::Status s = parser.Parse(args); !s.ok()) return UsageError(kScanCommand, s);
+  if (absl::Status s = parser.Parse(rest); !s.ok()) return UsageError(kScanCommand, s);
 
   out->direction = direction == "input" ? Direction::kInput : Direction::kOutput;
   out->max_bytes = static_cast<size_t>(max_bytes);
@@ -119,10 +150,14 @@ class Scanner {
   // printed in batches, each after one Sync() (or Flush()) of the audit log:
   // no decision is ever printed before its record is there, and one sync
   // serves up to kMaxHeldDecisions of them.
-  Scanner(std::shared_ptr<const Engine> engine, const ScanArgs& args, JsonlAuditSink* sink)
+  // `progress` is updated after every input and cleared before any message
+  // on stderr.
+  Scanner(std::shared_ptr<const Engine> engine, const ScanArgs& args, JsonlAuditSink* sink,
+          Progress* progress)
       : engine_(std::move(engine)),
         args_(args),
         sink_(sink),
+        progress_(progress),
         hold_(sink != nullptr && args.durability != JsonlAuditSink::Durability::kQueued) {}
 
   // Scans every line of `in`; `name` is used in messages. `interactive`: the
@@ -137,12 +172,14 @@ class Scanner {
       if (!std::getline(in, line)) break;
       ++line_number;
       ++count_;
+      bytes_ += line.size() + (in.eof() ? 0 : 1);  // the newline, if the line had one
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (!warned_binary && line.find('\0') != std::string::npos) {
         warned_binary = true;  // scanned all the same: a warning, not an error
-        std::cerr << "menshen: warning: " << (name == "-" ? "stdin" : name) << ":" << line_number
-                  << ": NUL bytes: this looks like a binary file, not text\n";
+        Warn(absl::StrCat((name == "-" ? "stdin" : name), ":", line_number,
+                          ": NUL bytes: this looks like a binary file, not text"));
       }
+      progress_->Update(count_, bytes_, bytes_);
       google::protobuf::Value id;
       id.set_number_value(static_cast<double>(count_));
       if (!args_.jsonl) {
@@ -179,6 +216,43 @@ class Scanner {
   size_t errors() const { return errors_; }
   size_t lines_in_last_input() const { return lines_in_last_input_; }
 
+  // "menshen: warning: <what>" on stderr, counted for the summary.
+  void Warn(const std::string& what) {
+    ++warnings_;
+    progress_->Clear();
+    std::cerr << "menshen: warning: " << what << "\n";
+  }
+
+  // What was read and decided so far, for --summary; `names`: category code
+  // to name, from the packs' taxonomy.
+  ScanSummary Summary(const std::map<std::string, std::string>& names, double seconds) const {
+    ScanSummary summary;
+    summary.set_inputs(count_);
+    summary.set_checked(count_ - errors_);
+    summary.set_bytes(bytes_);
+    ScanActions* actions = summary.mutable_actions();
+    actions->set_allow(actions_[static_cast<size_t>(Action::kAllow)]);
+    actions->set_flag(actions_[static_cast<size_t>(Action::kFlag)]);
+    actions->set_mask(actions_[static_cast<size_t>(Action::kMask)]);
+    actions->set_refuse(actions_[static_cast<size_t>(Action::kRefuse)]);
+    actions->set_block(actions_[static_cast<size_t>(Action::kBlock)]);
+    for (const auto& [code, counts] : categories_) {
+      ScanCategory* c = summary.add_categories();
+      c->set_code(code);
+      if (auto name = names.find(code); name != names.end()) c->set_name(name->second);
+      c->set_hits(counts.hits);
+      c->set_texts(counts.texts);
+    }
+    summary.set_errors(errors_);
+    summary.set_warnings(warnings_);
+    summary.set_seconds(seconds);
+    if (seconds > 0) {
+      summary.set_inputs_per_second(static_cast<double>(count_) / seconds);
+      summary.set_mb_per_second(static_cast<double>(bytes_) / 1e6 / seconds);
+    }
+    return summary;
+  }
+
   // Prints what is held once its records are where --audit-durability says;
   // if the audit log cannot take them, the decisions become errors (fail
   // closed: nothing is printed as decided without its record).
@@ -201,7 +275,10 @@ class Scanner {
       if (!google::protobuf::util::MessageToJsonString(error, &json_, print_).ok()) json_ = "{}";
       out += "{\"id\":" + h.id_json + "," + json_.substr(1) + "\n";
     }
-    if (!audited.ok()) std::cerr << "menshen: " << audited.message() << "\n";
+    if (!audited.ok()) {
+      progress_->Clear();
+      std::cerr << "menshen: " << audited.message() << "\n";
+    }
     std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
     std::cout.flush();
     held_.clear();
@@ -238,6 +315,15 @@ class Scanner {
     if (!status.ok()) {
       Error(id, name, line_number, std::string(status.message()));
       return;
+    }
+    ++actions_[static_cast<size_t>(decision_.action)];
+    for (const Hit& h : decision_.hits) {
+      CategoryCounts& counts = categories_[std::string(h.category)];
+      ++counts.hits;
+      if (counts.last_text != count_) {
+        counts.last_text = count_;
+        ++counts.texts;
+      }
     }
     ScanResult result;
     *result.mutable_id() = id;
@@ -313,6 +399,7 @@ class Scanner {
     std::string one_line = what;
     std::replace(one_line.begin(), one_line.end(), '\n', ' ');
     const std::string where = (name == "-" ? "stdin" : name) + ":" + std::to_string(line_number);
+    progress_->Clear();
     std::cerr << "menshen: " << where << ": " << one_line << "\n";
     ScanError error;
     *error.mutable_id() = id;
@@ -344,9 +431,16 @@ class Scanner {
     if (held_.size() >= kMaxHeldDecisions || held_bytes_ >= kMaxHeldBytes) Commit();
   }
 
+  struct CategoryCounts {
+    uint64_t hits = 0;
+    uint64_t texts = 0;
+    size_t last_text = 0;  // the input number that last counted in `texts`
+  };
+
   std::shared_ptr<const Engine> engine_;
   const ScanArgs& args_;
   JsonlAuditSink* sink_;
+  Progress* progress_;
   const bool hold_;
   std::vector<Held> held_;
   size_t held_bytes_ = 0;
@@ -363,7 +457,40 @@ class Scanner {
   size_t lines_in_last_input_ = 0;
   size_t count_ = 0;
   size_t errors_ = 0;
+  size_t warnings_ = 0;
+  uint64_t bytes_ = 0;  // read from the inputs, newlines included
+  std::array<uint64_t, 5> actions_{};  // decisions per Action
+  std::map<std::string, CategoryCounts> categories_;
 };
+
+// Prints --summary's text (or one JSON line) to stderr.
+void PrintSummary(const ScanSummary& summary, const std::string& format) {
+  std::string out;
+  if (format == "json") {
+    if (!AppendJsonLine(summary, &out)) out = "{\"error\":\"could not print the summary\"}\n";
+  } else {
+    const ScanActions& a = summary.actions();
+    out = absl::StrFormat(
+        "menshen: summary: %d inputs, %d bytes (%.1f MB) in %.2f s: %.0f inputs/s, %.1f MB/s\n"
+        "  actions: ALLOW %d, FLAG %d, MASK %d, REFUSE %d, BLOCK %d\n",
+        summary.inputs(), summary.bytes(), summary.bytes() / 1e6, summary.seconds(),
+        summary.inputs_per_second(), summary.mb_per_second(), a.allow(), a.flag(), a.mask(),
+        a.refuse(), a.block());
+    if (summary.categories().empty()) {
+      out += "  hits: none\n";
+    } else {
+      out += "  hits per category:\n";
+      for (const ScanCategory& c : summary.categories()) {
+        absl::StrAppendFormat(&out, "    %-7s %7d hits in %d inputs  %s\n", c.code(), c.hits(),
+                              c.texts(), c.name());
+      }
+    }
+    absl::StrAppendFormat(&out, "  errors: %d, warnings: %d\n", summary.errors(),
+                          summary.warnings());
+  }
+  std::cerr << out;
+  std::cerr.flush();
+}
 
 int Scan(const std::vector<std::string>& args) {
   ScanArgs parsed;
@@ -371,6 +498,11 @@ int Scan(const std::vector<std::string>& args) {
 
   absl::StatusOr<std::vector<std::shared_ptr<const Pack>>> packs = LoadPackSpecs(parsed.packs);
   if (!packs.ok()) return Fail(kExitUsage, packs.status());
+  std::map<std::string, std::string> category_names;  // for --summary
+  for (const std::shared_ptr<const Pack>& pack : *packs) {
+    category_names.insert(pack->info().category_names.begin(),
+                          pack->info().category_names.end());
+  }
   EngineOptions options;
   options.explain = parsed.explain;
   options.max_input_bytes = parsed.max_bytes;
@@ -406,10 +538,20 @@ int Scan(const std::vector<std::string>& args) {
   // Check every input can be opened before printing anything.
   std::vector<std::unique_ptr<std::ifstream>> files;
   std::vector<bool> interactive;  // input that may pause: print what is held before waiting
+  uint64_t total_bytes = 0;       // of all inputs, for the progress line; 0: unknown
+  bool total_known = true;
+  bool reads_terminal = false;
   for (const std::string& path : parsed.inputs) {
     struct stat st;
-    interactive.push_back(::stat(path == "-" ? "/dev/stdin" : path.c_str(), &st) != 0 ||
-                          !S_ISREG(st.st_mode));
+    const bool regular = ::stat(path == "-" ? "/dev/stdin" : path.c_str(), &st) == 0 &&
+                         S_ISREG(st.st_mode);
+    interactive.push_back(!regular);
+    if (regular) {
+      total_bytes += static_cast<uint64_t>(st.st_size);
+    } else {
+      total_known = false;
+    }
+    reads_terminal |= path == "-" && ::isatty(STDIN_FILENO) == 1;
     if (path == "-") {
       files.push_back(nullptr);
       continue;
@@ -423,17 +565,34 @@ int Scan(const std::vector<std::string>& args) {
     files.push_back(std::move(f));
   }
   std::ios::sync_with_stdio(false);
-  Scanner scanner(*std::move(engine), parsed, sink.get());
+  // A progress line only where someone watches it: stderr is a terminal,
+  // while the decisions go elsewhere (on the same screen they are the
+  // progress, and the line would break them) and nobody types the input.
+  Progress progress(total_known ? total_bytes : 0,
+                    Progress::StderrIsTerminal() && ::isatty(STDOUT_FILENO) != 1 &&
+                        !reads_terminal,
+                    "texts");
+  const auto start = std::chrono::steady_clock::now();
+  Scanner scanner(*std::move(engine), parsed, sink.get(), &progress);
+  // Every way out after the first input: the progress line goes, the
+  // summary comes (before any final error message).
+  auto done = [&] {
+    progress.Finish();
+    if (parsed.summary.empty()) return;
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    PrintSummary(scanner.Summary(category_names, seconds), parsed.summary);
+  };
   for (size_t i = 0; i < files.size(); ++i) {
     std::istream& in = files[i] ? *files[i] : std::cin;
     scanner.ScanStream(in, parsed.inputs[i], interactive[i]);
     if (scanner.lines_in_last_input() == 0 && !in.bad()) {
-      std::cerr << "menshen: warning: "
-                << (parsed.inputs[i] == "-" ? std::string("stdin") : parsed.inputs[i])
-                << " is empty: no texts to check\n";
+      scanner.Warn((parsed.inputs[i] == "-" ? std::string("stdin") : parsed.inputs[i]) +
+                   " is empty: no texts to check");
     }
     if (in.bad()) {
       scanner.Commit();
+      done();
       return Fail(kExitBadInput, "scan: read error in " +
                                      (parsed.inputs[i] == "-" ? std::string("stdin")
                                                               : parsed.inputs[i]));
@@ -441,6 +600,7 @@ int Scan(const std::vector<std::string>& args) {
   }
   if (sink != nullptr) scanner.Commit();
   std::cout.flush();
+  done();
   if (!std::cout) return Fail(kExitBadInput, "scan: could not write the results");
   if (sink != nullptr) {
     // Every decision must reach the log: a failure to write it is an error.
@@ -464,7 +624,7 @@ const Command kScanCommand = {
     "                    [--direction input|output] [--jsonl] [--explain] [--max-bytes N]\n"
     "                    [--audit-log FILE [--audit-text] [--audit-durability synced|written|queued]\n"
     "                     [--audit-rotate-mb N] [--audit-rotate-hours H] [--retain-days D]]\n"
-    "                    [--stream N|random [--seed S]] [FILE ...|-]",
+    "                    [--stream N|random [--seed S]] [--summary[=text|json]] [FILE ...|-]",
     "Reads one text per line (or with --jsonl objects {\"id\":..., \"text\":...}) from the\n"
     "FILEs or standard input and writes one JSON decision per text, in order: action,\n"
     "hits with byte offsets, masked text, refusal, the policy rule that decided.\n"
@@ -484,6 +644,12 @@ const Command kScanCommand = {
     "  --retain-days D     delete rotated logs older than D days (recorded in the chain)\n"
     "  --stream N|random   feed each text as a stream in N-byte (or random) chunks\n"
     "  --seed S            the seed of random chunk sizes\n"
+    "  --summary[=json]    at the end, print to stderr: inputs, bytes, decisions per action,\n"
+    "                      hits per risk code with its name, errors, warnings, time and rate;\n"
+    "                      --summary=json: as one JSON object (ScanSummary in scan.proto)\n"
+    "When stderr is a terminal and the decisions go to a file or a pipe, a progress line on\n"
+    "stderr shows inputs, MB and rates (with a bar and an ETA when every input is a file), and\n"
+    "is cleared at the end; otherwise no line is drawn.\n"
     "Exit: 0 all checked, 1 some text could not be checked (an error line in its place),\n"
     "2 bad usage or a bad pack or policy.",
     Scan};
