@@ -1,9 +1,17 @@
 // The public face of lib/pack: BuildPack and Pack.
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include <hs/hs.h>
+#include "lib/base/sha256.h"
 #include "lib/base/text_proto.h"
+#include "lib/normalize/normalizer.h"
 #include "lib/pack/compiler.h"
 #include "lib/pack/loader.h"
 #include "lib/pack/mspack_file.h"
@@ -87,10 +95,60 @@ absl::StatusOr<std::shared_ptr<const Pack>> Pack::Load(const std::string& path) 
 
 namespace {
 
+// Built embedded packs can be kept in a folder named by MENSHEN_PACK_CACHE
+// (unset or empty: none; the CLI sets ~/.cache/menshen), so that a process
+// starts without compiling Hyperscan databases: most of the start-up time
+// with the default packs. A file is named by a digest of everything its bytes
+// depend on (the pack's sources, the fold, Hyperscan, the .mspack format), is
+// written whole under a temporary name and renamed, and is used only if it
+// loads without a note (no rebuild for another CPU); anything else is built
+// again and replaces it. Writing is best effort: a cache that cannot be
+// written (read-only, full disk) only costs the compile.
+std::string CacheFile(const internal::PackSource& source, std::string_view name) {
+  const char* dir = std::getenv("MENSHEN_PACK_CACHE");
+  if (dir == nullptr || *dir == '\0') return "";
+  std::string key = absl::StrCat(std::string(name), "\n", std::string(internal::FoldVersion()), "\n",
+                                 hs_version(), "\n", internal::kMspackFormatVersion, "\n");
+  for (const auto& [path, content] : source.files) {
+    absl::StrAppend(&key, path.size(), ":", path, content.size(), ":", content);
+  }
+  const std::string digest =
+      absl::BytesToHexString(std::string(internal::DigestBytes(internal::Sha256Of(key)).substr(0, 16)));
+  return (std::filesystem::path(dir) / absl::StrCat(std::string(name), "-", digest, ".mspack"))
+      .string();
+}
+
+void WriteCacheFile(const std::string& path, std::string_view bytes) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const std::string temporary = absl::StrCat(path, ".", getpid(), ".tmp");
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::filesystem::remove(temporary, ec);
+      return;
+    }
+  }
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) std::filesystem::remove(temporary, ec);
+}
+
 absl::StatusOr<std::shared_ptr<const Pack>> LoadEmbedded(std::string_view name) {
   absl::StatusOr<internal::PackSource> source = internal::EmbeddedPackSource(name);
   if (!source.ok()) return source.status();
-  return LoadBuilt(Build(*source, PackBuildOptions{}), source->origin);
+  const std::string cache = CacheFile(*source, name);
+  if (!cache.empty()) {
+    if (absl::StatusOr<std::string> bytes = internal::ReadFile(cache); bytes.ok()) {
+      absl::StatusOr<std::shared_ptr<const Pack>> cached = Restore(*bytes, source->origin, {});
+      if (cached.ok() && (*cached)->notes().empty()) return cached;
+    }
+  }
+  absl::StatusOr<PackBuildResult> built = Build(*source, PackBuildOptions{});
+  // Packs with compile warnings are not kept: their notes would be lost.
+  if (!cache.empty() && built.ok() && built->warnings.empty()) WriteCacheFile(cache, built->mspack);
+  return LoadBuilt(std::move(built), source->origin);
 }
 
 }  // namespace

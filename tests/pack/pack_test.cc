@@ -1,5 +1,8 @@
 // Pack sources → .mspack → loaded pack: errors, reproducibility, integrity.
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -419,6 +422,51 @@ TEST(StarterPack, IsEmbeddedAndLoads) {
       Pack::Load(std::string(MENSHEN_SOURCE_DIR) + "/keyword_packs/starter");
   ASSERT_TRUE(folder.ok()) << folder.status();
   EXPECT_EQ(folder->get()->info().source_sha256, (*pack)->info().source_sha256);
+}
+
+// MENSHEN_PACK_CACHE keeps built embedded packs: a second load reads the
+// file; a damaged file is built again and replaced; without the variable
+// nothing is written.
+TEST(PackCache, KeepsBuiltEmbeddedPacksAndReplacesDamagedOnes) {
+  TempDir dir;
+  const char* before = std::getenv("MENSHEN_PACK_CACHE");
+  const std::string saved = before == nullptr ? "" : before;
+  setenv("MENSHEN_PACK_CACHE", dir.path().c_str(), 1);
+  auto files = [&] {
+    std::vector<std::filesystem::path> out;
+    for (const auto& f : std::filesystem::directory_iterator(dir.path())) out.push_back(f.path());
+    return out;
+  };
+  absl::StatusOr<std::shared_ptr<const Pack>> first = Pack::Embedded("starter");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(files().size(), 1u);
+  const std::filesystem::path file = files()[0];
+  EXPECT_EQ(file.extension(), ".mspack");
+  absl::StatusOr<std::shared_ptr<const Pack>> second = Pack::Embedded("starter");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ((*second)->info().source_sha256, (*first)->info().source_sha256);
+  EXPECT_EQ((*second)->info().literal_count, (*first)->info().literal_count);
+  EXPECT_TRUE((*second)->notes().empty());
+
+  {
+    std::ofstream damage(file, std::ios::binary | std::ios::trunc);
+    damage << "not a pack";
+  }
+  absl::StatusOr<std::shared_ptr<const Pack>> third = Pack::Embedded("starter");
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ((*third)->info().literal_count, (*first)->info().literal_count);
+  EXPECT_GT(std::filesystem::file_size(file), 1000u) << "replaced by a good file";
+  ASSERT_EQ(files().size(), 1u) << "no temporary files left";
+
+  setenv("MENSHEN_PACK_CACHE", "", 1);
+  std::filesystem::remove(file);
+  ASSERT_TRUE(Pack::Embedded("starter").ok());
+  EXPECT_TRUE(files().empty());
+  if (before == nullptr) {
+    unsetenv("MENSHEN_PACK_CACHE");
+  } else {
+    setenv("MENSHEN_PACK_CACHE", saved.c_str(), 1);
+  }
 }
 
 TEST(SemanticVersion, Forms) {

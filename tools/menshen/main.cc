@@ -2,6 +2,7 @@
 // DESIGN.md, "The command-line tool": JSON out, one-line errors on stderr,
 // exit 0 ran / 1 bad input / 2 bad usage.
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <new>
 #include <string>
@@ -161,7 +162,31 @@ int Run(const std::vector<std::string>& argv) {
 }  // namespace
 }  // namespace menshen::cli
 
+namespace menshen::cli {
+namespace {
+
+// The CLI keeps built embedded packs in the user's cache folder unless
+// MENSHEN_PACK_CACHE says otherwise (empty: no cache); see Pack::Embedded.
+void DefaultPackCache() {
+  if (std::getenv("MENSHEN_PACK_CACHE") != nullptr) return;
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  std::string dir;
+  if (xdg != nullptr && *xdg == '/') {
+    dir = std::string(xdg) + "/menshen";
+  } else if (home != nullptr && *home == '/') {
+    dir = std::string(home) + "/.cache/menshen";
+  } else {
+    return;
+  }
+  setenv("MENSHEN_PACK_CACHE", dir.c_str(), 0);
+}
+
+}  // namespace
+}  // namespace menshen::cli
+
 int main(int argc, char** argv) {
+  menshen::cli::DefaultPackCache();
   try {
     return menshen::cli::Run(std::vector<std::string>(argv + 1, argv + argc));
   } catch (const std::bad_alloc&) {
