@@ -183,7 +183,7 @@ static void test_check(menshen_engine *engine) {
   CHECK(span_equals(d.profile, d.profile_len, "default"));
   CHECK(d.refusal_len > 0);
   CHECK(d.hit_count == 2);
-  CHECK(d.pack_count == 16); /* the embedded default packs */
+  CHECK(d.pack_count == 17); /* the embedded default packs */
   CHECK(d.label_position == MENSHEN_LABEL_NONE && d.label_len == 0);
   CHECK(d.policy_version_len > 0 && d.fold_version_len > 0);
   CHECK(d.invalid_utf8 == 0);
@@ -312,7 +312,7 @@ static int on_audit(const menshen_audit_record *record, void *user) {
   log->action = info.action;
   log->hits = info.hit_count;
   log->has_text = info.has_text;
-  ok &= info.time_unix_ns > 0 && info.input_sha256_len == 64 && info.pack_count == 16;
+  ok &= info.time_unix_ns > 0 && info.input_sha256_len == 64 && info.pack_count == 17;
   ok &= info.policy_version_len > 0 && info.fold_version_len > 0 && info.rule_len > 0;
   ok &= info.profile_len > 0;
   if (info.request_id_len < sizeof log->request_id) {

@@ -41,7 +41,7 @@ def test_check(engine):
     assert (h.start, h.end, h.severity, h.term, h.pack) == (0, 12, 4, "出售冰毒", "risk-a1")
     assert h.span_of(REFUSED) == "出售冰毒"
     assert h.entry_id.startswith("risk-a1:")
-    assert [p.name for p in d.packs][:1] == ["risk-a1"] and len(d.packs) == 16
+    assert [p.name for p in d.packs][:1] == ["risk-a1"] and len(d.packs) == 17
     assert len(d.packs[0].sha256) == 64
     assert d.policy_version and d.fold_version.startswith("menshen-fold")
 
