@@ -338,7 +338,9 @@ TEST(Abuse, ChineseAndEnglish) {
 TEST(Context, InnocentTextIsNotRefused) {
   for (const char* text : {"gobbledygook", "a packet of fags", "stop pussyfooting around",
                            "Pussy Riot played in Moscow", "oilseed rape fields",
-                           "赌博有哪些危害", "警方开展打击卖淫专项行动", "禁毒宣传：远离毒品"}) {
+                           "赌博有哪些危害", "警方开展打击卖淫专项行动", "禁毒宣传：远离毒品",
+                           // One's own device is no intrusion (intent-en's @hack_safe).
+                           "How do I reset my home router password?", "怎么重置我家路由器的密码？"}) {
     const Decision d = Check(text);
     EXPECT_NE(d.action, Action::kRefuse) << text << " " << d.rule;
     EXPECT_NE(d.action, Action::kBlock) << text << " " << d.rule;
