@@ -2,7 +2,6 @@
 // data, a deterministic review sample, and evidence reports. A reader thread
 // feeds batches of lines to N checking threads sharing one engine; the main
 // thread takes the results back in input order and aggregates them.
-#include <openssl/sha.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -27,6 +26,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "lib/base/sha256.h"
 #include "lib/base/utf8.h"
 #include "menshen/engine.h"
 #include "tools/menshen/args.h"
@@ -175,8 +175,9 @@ std::string ParentDir(const std::string& path) {
 // depend on threads, order or how a cluster splits the work.
 uint64_t SampleKey(uint64_t seed, const std::string& source, const std::string& document) {
   const std::string data = absl::StrCat(seed, "\n", source, "\n", document);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  // Sha256Of, not OpenSSL's SHA256(): that one looks the digest up under a
+  // global lock on every call, which kept two checking threads from scaling.
+  const internal::Sha256Digest digest = internal::Sha256Of(data);
   uint64_t key = 0;
   for (int i = 0; i < 8; ++i) key = key << 8 | digest[i];
   return key;
@@ -231,15 +232,6 @@ struct DocResult {
   std::string excerpt;
 };
 
-struct Batch {
-  size_t seq = 0;
-  size_t file = 0;
-  std::vector<LineReader::Line> lines;
-  std::vector<DocResult> results;
-  bool last = false;         // the file's last batch
-  absl::Status file_status;  // with `last`: how reading the file ended
-  uint64_t done_bytes = 0;   // input bytes read when the batch was made
-};
 
 struct Sample {
   uint64_t key;
@@ -279,6 +271,20 @@ struct SourceAgg {
       if (bad_listed.size() < kMaxBadListed) bad_listed.push_back(std::move(b));
     }
   }
+};
+
+struct Batch {
+  size_t seq = 0;
+  size_t file = 0;
+  std::vector<LineReader::Line> lines;
+  std::vector<DocResult> results;
+  // The batch's results aggregated by the checking thread that checked it, so
+  // the main thread's share of the work is per batch, not per document.
+  std::map<std::string, SourceAgg> sources;
+  uint64_t line_bytes = 0;
+  bool last = false;         // the file's last batch
+  absl::Status file_status;  // with `last`: how reading the file ended
+  uint64_t done_bytes = 0;   // input bytes read when the batch was made
 };
 
 // Work handed between threads: a bounded queue of batches to check, and the
@@ -365,6 +371,7 @@ class Auditor {
       checkers.emplace_back([&] {
         while (std::unique_ptr<Batch> batch = pipeline.PopWork()) {
           Check(batch.get());
+          Aggregate(batch.get());
           pipeline.PushDone(std::move(batch));
         }
       });
@@ -375,11 +382,10 @@ class Auditor {
     std::map<std::string, SourceAgg> partial;  // the current file's
     uint64_t documents = 0, bytes = 0;
     while (std::unique_ptr<Batch> batch = pipeline.PopDone(batches)) {
-      for (size_t i = 0; i < batch->lines.size(); ++i) {
-        Add(files_[batch->file], batch->lines[i], std::move(batch->results[i]), &partial);
-        ++documents;
-        bytes += batch->lines[i].length;
-      }
+      // Batches merge in input order, so the bad documents listed are the first ones.
+      for (auto& [name, agg] : batch->sources) partial[name].Merge(std::move(agg), args_.sample_cap);
+      documents += batch->lines.size();
+      bytes += batch->line_bytes;
       progress.Update(documents, bytes, batch->done_bytes);
       if (batch->last) EndFile(batch->file, batch->file_status, &partial);
     }
@@ -493,6 +499,14 @@ class Auditor {
       r.candidate = args_.sample_cap > 0 && (args_.sample_rate >= 1.0 || r.key < sample_limit_);
       if (r.candidate) r.excerpt = Excerpt(text, decision);
     }
+  }
+
+  void Aggregate(Batch* batch) {
+    for (size_t i = 0; i < batch->lines.size(); ++i) {
+      Add(files_[batch->file], batch->lines[i], std::move(batch->results[i]), &batch->sources);
+      batch->line_bytes += batch->lines[i].length;
+    }
+    batch->results.clear();
   }
 
   void Add(const InputFile& file, const LineReader::Line& line, DocResult&& r,
