@@ -204,6 +204,29 @@ TEST(CorpusAudit, BySourceFieldAndByDir) {
   EXPECT_THAT(by_field.out, HasSubstr("{\"source\":\"x\",\"documents\":\"1\""));
 }
 
+TEST(CorpusReport, RendersTheAuditsReportsFromItsJson) {
+  TempDir dir;
+  WriteCorpus(dir);
+  ASSERT_EQ(RunIn(dir, "corpus audit corpus -o audit --sample-rate 1").status, 1);
+  std::filesystem::create_directories(dir / "copy");
+  for (const char* f : {"summary.json", "review.jsonl", "bad.jsonl"}) {
+    WriteFile(dir / (std::string("copy/") + f), ReadAll(dir / (std::string("audit/") + f)));
+  }
+  CliRun report = RunIn(dir, "corpus report copy");
+  ASSERT_EQ(report.status, 0) << report.err;
+  EXPECT_EQ(report.out, ReadAll(dir / "audit/summary.json"));
+  for (const char* f : {"summary.md", "report.html", "review.xlsx"}) {
+    EXPECT_EQ(ReadAll(dir / (std::string("copy/") + f)), ReadAll(dir / (std::string("audit/") + f)))
+        << f;
+  }
+  EXPECT_EQ(RunIn(dir, "corpus report").status, 2);
+  EXPECT_EQ(RunIn(dir, "corpus report nowhere").status, 1);
+  WriteFile(dir / "copy/review.jsonl", "{\"verdict\": 3}\n");
+  CliRun bad = RunIn(dir, "corpus report copy");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_THAT(bad.err, HasSubstr("copy/review.jsonl:1: not a record of a corpus audit"));
+}
+
 TEST(CorpusAudit, UsageErrors) {
   TempDir dir;
   EXPECT_EQ(RunIn(dir, "corpus audit").status, 2);

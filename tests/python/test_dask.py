@@ -134,3 +134,36 @@ def test_cluster_equals_cli(tmp_path, cluster, args):
     assert int(summary["documents"]) > 1500
     assert summary["file_errors"] == ["corpus/forum/truncated.txt.gz"]
     assert len(expected[1]) > 0
+
+
+def test_cluster_writes_the_same_reports(tmp_path, cluster):
+    """With `output`, a cluster's audit leaves the files `corpus audit` leaves:
+    the review sheet and the HTML report are the same bytes."""
+    import menshen.dask
+    _corpus(tmp_path)
+    (tmp_path / "corpus" / "forum" / "truncated.txt.gz").unlink()  # error wording differs
+    args = ["--sample-rate", "0.3", "--seed", "5"]
+    _run_cli(tmp_path, args)
+    cli_out = tmp_path / "cli-sample-rate-0.3-seed-5"
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        menshen.dask.audit(["corpus"], cluster, sample_rate=0.3, seed=5, output="dask-out",
+                           menshen_cli=_cli())
+    finally:
+        os.chdir(cwd)
+    dask_out = tmp_path / "dask-out"
+    for name in ("review.xlsx", "report.html", "review.jsonl"):
+        assert (dask_out / name).read_bytes() == (cli_out / name).read_bytes(), name
+    assert (dask_out / "summary.md").read_text(encoding="utf-8").startswith("# Corpus audit")
+    with pytest.raises(RuntimeError, match="no menshen CLI"):
+        env = os.environ.pop("MENSHEN_CLI", None)
+        path = os.environ.get("PATH", "")
+        os.environ["PATH"] = ""
+        try:
+            menshen.dask.audit([str(tmp_path / "corpus")], None, output=str(tmp_path / "x"))
+        finally:
+            os.environ["PATH"] = path
+            if env is not None:
+                os.environ["MENSHEN_CLI"] = env
+    assert (tmp_path / "x" / "summary.json").exists()

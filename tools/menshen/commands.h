@@ -43,6 +43,7 @@ extern const Command kAuditVerifyCommand;
 extern const Command kAuditRepairCommand;
 extern const Command kEvalCommand;
 extern const Command kCorpusAuditCommand;
+extern const Command kCorpusReportCommand;
 
 // Prints "menshen: <message>" to stderr and returns `status`.
 int Fail(int status, std::string_view message);

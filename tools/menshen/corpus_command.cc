@@ -24,9 +24,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "lib/base/sha256.h"
+#include "lib/base/text_proto.h"
 #include "lib/base/utf8.h"
 #include "menshen/engine.h"
 #include "tools/menshen/args.h"
@@ -786,6 +789,33 @@ std::time_t ReportCreated() {
   return kReportCreated;
 }
 
+// The reports people open (summary.md, report.html, review.xlsx), rendered
+// from the JSON outputs alone, so `corpus report` renders a cluster's
+// (menshen.dask) exactly as `corpus audit` renders its own.
+int WriteRenderedReports(const std::string& dir, const CorpusSummary& summary,
+                         const std::vector<CorpusSample>& samples,
+                         const std::vector<CorpusBadDocument>& bad) {
+  for (const auto& [name, bytes] : std::vector<std::pair<std::string, std::string>>{
+           {"summary.md", SummaryMarkdown(summary, bad)}, {"report.html", ReportHtml(summary)}}) {
+    if (int rc = WriteFileAtomically(dir + name, bytes); rc != kExitOk) return rc;
+  }
+  report::Table about;
+  about.title = "About";
+  about.columns = {"Item", "Value"};
+  about.widths = {24, 80};
+  about.rows = {
+      {"What", "Documents sampled for manual review: enter a verdict per row"},
+      {"Sample", absl::StrFormat("%s of each source's documents, at most %d; seed %d",
+                                 Percent(summary.sample_rate()), summary.sample_cap(),
+                                 summary.seed())},
+      {"Marked", "the most severe hit in each excerpt is marked 【like this】"}};
+  absl::Status written = report::WriteXlsx(
+      dir + "review.xlsx", {ReviewTable(samples), SourcesTable(summary), RisksTable(summary), about},
+      "menshen corpus audit: review sheet", ReportCreated());
+  if (!written.ok()) return Fail(kExitBadInput, written);
+  return kExitOk;
+}
+
 int WriteReports(const AuditArgs& args, const CorpusSummary& summary,
                  const std::map<std::string, SourceAgg>& sources) {
   std::error_code ec;
@@ -808,30 +838,53 @@ int WriteReports(const AuditArgs& args, const CorpusSummary& summary,
   if (!AppendJsonLine(summary, &summary_json)) {
     return Fail(kExitBadInput, "corpus audit: the summary could not be printed as JSON");
   }
-  for (const auto& [name, bytes] :
-       std::vector<std::pair<std::string, std::string>>{
-           {"summary.json", summary_json},
-           {"summary.md", SummaryMarkdown(summary, bad)},
-           {"report.html", ReportHtml(summary)},
-           {"review.jsonl", review_jsonl},
-           {"bad.jsonl", bad_jsonl}}) {
+  for (const auto& [name, bytes] : std::vector<std::pair<std::string, std::string>>{
+           {"summary.json", summary_json}, {"review.jsonl", review_jsonl}, {"bad.jsonl", bad_jsonl}}) {
     if (int rc = WriteFileAtomically(dir + name, bytes); rc != kExitOk) return rc;
   }
-  report::Table about;
-  about.title = "About";
-  about.columns = {"Item", "Value"};
-  about.widths = {24, 80};
-  about.rows = {
-      {"What", "Documents sampled for manual review: enter a verdict per row"},
-      {"Sample", absl::StrFormat("%s of each source's documents, at most %d; seed %d",
-                                 Percent(summary.sample_rate()), summary.sample_cap(),
-                                 summary.seed())},
-      {"Marked", "the most severe hit in each excerpt is marked 【like this】"}};
-  absl::Status written = report::WriteXlsx(
-      dir + "review.xlsx", {ReviewTable(samples), SourcesTable(summary), RisksTable(summary), about},
-      "menshen corpus audit: review sheet", ReportCreated());
-  if (!written.ok()) return Fail(kExitBadInput, written);
-  return kExitOk;
+  return WriteRenderedReports(dir, summary, samples, bad);
+}
+
+// Reads one JSON object per non-empty line of `path` into `out`; a line that
+// is not such a record is an error naming the file and line.
+template <typename Message>
+absl::Status ReadJsonLines(const std::string& path, std::vector<Message>* out) {
+  absl::StatusOr<std::string> bytes = internal::ReadFile(path);
+  if (!bytes.ok()) return bytes.status();
+  size_t line_number = 0;
+  for (absl::string_view line : absl::StrSplit(*bytes, '\n')) {
+    ++line_number;
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    Message& message = out->emplace_back();
+    const auto parsed = google::protobuf::util::JsonStringToMessage(
+        google::protobuf::StringPiece(line.data(), line.size()), &message);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ":", line_number, ": not a record of a corpus audit: ", std::string(parsed.message())));
+    }
+  }
+  return absl::OkStatus();
+}
+
+int CorpusReport(const std::vector<std::string>& args) {
+  std::vector<std::string> dirs;
+  ArgParser parser("corpus report");
+  parser.Positionals(&dirs, 1, 1);
+  if (absl::Status s = parser.Parse(args); !s.ok()) return UsageError(kCorpusReportCommand, s);
+  const std::string dir = dirs[0] + "/";
+  std::vector<CorpusSummary> summaries;
+  std::vector<CorpusSample> samples;
+  std::vector<CorpusBadDocument> bad;
+  for (const absl::Status& status : {ReadJsonLines(dir + "summary.json", &summaries),
+                                     ReadJsonLines(dir + "review.jsonl", &samples),
+                                     ReadJsonLines(dir + "bad.jsonl", &bad)}) {
+    if (!status.ok()) return Fail(kExitBadInput, "corpus report: " + std::string(status.message()));
+  }
+  if (summaries.size() != 1) {
+    return Fail(kExitBadInput, "corpus report: " + dir + "summary.json must hold one summary");
+  }
+  if (int rc = WriteRenderedReports(dir, summaries[0], samples, bad); rc != kExitOk) return rc;
+  return PrintJsonLine(summaries[0]);
 }
 
 int CorpusAudit(const std::vector<std::string>& args) {
@@ -909,5 +962,16 @@ const Command kCorpusAuditCommand = {
     "Exit: 0 every source passed (or is empty), 1 a source failed the threshold or a file\n"
     "could not be read, 2 bad usage or a bad pack or policy.",
     CorpusAudit};
+
+const Command kCorpusReportCommand = {
+    "corpus report",
+    "render an audit's summary.md, report.html and review.xlsx from its JSON outputs",
+    "usage: menshen corpus report DIR",
+    "Reads DIR/summary.json, DIR/review.jsonl and DIR/bad.jsonl, as `corpus audit` and\n"
+    "menshen.dask write them, and writes DIR/summary.md, DIR/report.html and\n"
+    "DIR/review.xlsx: the bytes `corpus audit` writes for the same results.\n"
+    "Prints the summary as one JSON line.\n"
+    "Exit: 0 written, 1 a file is missing or is not an audit's output, 2 bad usage.",
+    CorpusReport};
 
 }  // namespace menshen::cli

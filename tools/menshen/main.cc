@@ -30,6 +30,7 @@ const Command* const kCommands[] = {
     &kAuditVerifyCommand, &kAuditRepairCommand,
     &kEvalCommand,
     &kCorpusAuditCommand,
+    &kCorpusReportCommand,
 };
 
 constexpr char kVersionString[] = MENSHEN_VERSION_TEXT;  // CMake's project version

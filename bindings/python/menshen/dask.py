@@ -25,6 +25,8 @@ import heapq
 import io
 import json
 import os
+import shutil
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
@@ -424,12 +426,17 @@ def audit(sources: Sequence[str], client=None, *, packs: Sequence[str] = (),
           direction: str = "input", by: str = "file", text_field: str = "text",
           format: str = "auto", sample_rate: float = 0.1, sample_cap: int = 1000,
           sample: Optional[int] = None, seed: int = 1, threshold: float = 0.05,
-          max_bytes: int = _DEFAULT_MAX_BYTES, output: Optional[str] = None) -> AuditResult:
+          max_bytes: int = _DEFAULT_MAX_BYTES, output: Optional[str] = None,
+          menshen_cli: Optional[str] = None) -> AuditResult:
     """Audits `sources` (files or folders) with one task per file on `client`
     (a dask.distributed Client; None runs every file in this process). The
-    arguments are `corpus audit`'s options. With `output`, writes
-    summary.json, review.jsonl and bad.jsonl there as `corpus audit` does;
-    `menshen corpus report` renders them as Markdown, HTML and a review sheet."""
+    arguments are `corpus audit`'s options.
+
+    With `output`, writes every report `corpus audit` writes: summary.json,
+    review.jsonl and bad.jsonl from here, then summary.md, report.html and
+    the review sheet review.xlsx rendered by `menshen corpus report` (one
+    renderer for both). The CLI is `menshen_cli`, else $MENSHEN_CLI, else
+    `menshen` on PATH; without one, RuntimeError after the JSON is written."""
     if sample is not None:
         sample_rate, sample_cap = 1.0, sample
     if by.startswith("field:") and len(by) > 6:
@@ -458,7 +465,20 @@ def audit(sources: Sequence[str], client=None, *, packs: Sequence[str] = (),
         _write(os.path.join(output, "summary.json"), [result.summary])
         _write(os.path.join(output, "review.jsonl"), result.samples)
         _write(os.path.join(output, "bad.jsonl"), result.bad)
+        _render(output, menshen_cli)
     return result
+
+
+def _render(output: str, menshen_cli: Optional[str]) -> None:
+    cli = menshen_cli or os.environ.get("MENSHEN_CLI") or shutil.which("menshen")
+    if not cli:
+        raise RuntimeError(
+            "no menshen CLI to render summary.md, report.html and review.xlsx (pass "
+            "menshen_cli= or set MENSHEN_CLI); the JSON reports are in " + output)
+    proc = subprocess.run([cli, "corpus", "report", output], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError("menshen corpus report failed: " + proc.stderr.strip())
 
 
 def _write(path, records):
