@@ -38,6 +38,13 @@ constexpr size_t kCompactBytes = 64;
 // uses, is given back after a feed: one large chunk must not pin memory for
 // the rest of the stream. Below it a warm stream allocates nothing.
 constexpr size_t kShrinkBytes = 4096;
+// What the held text and the folded window (text and two offsets a byte)
+// may keep between feeds: the hold-back of the default packs needs ~2.3 KB.
+// A chunk larger than the slack grows them past it; they are cut back to
+// what they hold after that feed, so a stream's memory between feeds stays
+// under 4 KB whatever the chunk size. Token-sized chunks never reach it and
+// allocate nothing.
+constexpr size_t kWindowBudgetBytes = 2560;
 // Buffers larger than this are freed when a stream goes back to the pool.
 constexpr size_t kPooledBufferBytes = 16 << 10;
 
@@ -57,6 +64,11 @@ size_t CapacityBytes(const Buffer& b) {
 template <typename Buffer>
 void ShrinkIfOversized(Buffer& b) {
   if (CapacityBytes(b) > kShrinkBytes && b.capacity() > 4 * b.size()) b.shrink_to_fit();
+}
+
+template <typename Buffer>
+void TightenToSize(Buffer& b) {
+  if (b.capacity() > b.size() + 8) b.shrink_to_fit();
 }
 
 // Scratch holds nothing between feeds.
@@ -703,6 +715,16 @@ void StreamState::Compact(size_t chunk_bytes) {
   // A buffer only grows past kShrinkBytes with a large chunk or a long
   // hold-back; look for one after a large chunk and now and then.
   if (chunk_bytes >= kShrinkBytes / 4 || (++feeds_ & 63) == 0) ShrinkBuffers();
+  if (CapacityBytes(held_) + CapacityBytes(window_.text) + CapacityBytes(window_.begin) +
+          CapacityBytes(window_.end) >
+      kWindowBudgetBytes) {
+    TightenToSize(held_);
+    TightenToSize(window_.text);
+    TightenToSize(window_.begin);
+    TightenToSize(window_.end);
+    TightenToSize(literal_groups_);
+    TightenToSize(unchecked_);
+  }
 }
 
 void StreamState::ShrinkBuffers() {
