@@ -1,5 +1,6 @@
 #include "lib/match/validators.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -8,6 +9,7 @@ namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAsciiAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsJoiner(char c) { return c == '.' || c == '-' || c == '_' || c == '/' || c == ':'; }
 
 // Bytes >= 0x80 belong to non-ASCII code points (Han, punctuation, ...),
@@ -160,6 +162,9 @@ bool Validate(pack::Validator v, std::string_view folded, size_t start, size_t e
     const bool latin_end = end > start && IsAsciiAlnum(folded[end - 1]);
     return !(latin_start && start > 0 && IsAsciiAlnum(folded[start - 1])) &&
            !(latin_end && end < folded.size() && IsAsciiAlnum(folded[end]));
+  }
+  if (v == pack::HAS_LETTER) {
+    return std::any_of(span.begin(), span.end(), [](char c) { return IsAsciiLetter(c); });
   }
   if (v == pack::TOKEN) {
     if (start > 0 && IsAsciiAlnum(folded[start - 1])) return false;

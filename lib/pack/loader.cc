@@ -52,7 +52,8 @@ absl::Status CheckEntries(const pack::CompiledPack& compiled, std::string_view n
     const bool part_ok = !part || (e.kind() == pack::LITERAL && !allow);
     const bool validator_ok = pack::Validator_IsValid(e.validator()) &&
                               (e.validator() == pack::VALIDATOR_NONE || e.kind() == pack::REGEX ||
-                               (e.validator() == pack::LATIN_EDGES && !e.variant_of().empty()));
+                               ((e.validator() == pack::LATIN_EDGES || e.validator() == pack::HAS_LETTER) &&
+                                !e.variant_of().empty()));
     if (!kind_ok || !severity_ok || !literal_ok || !part_ok || !validator_ok ||
         !RuleOk(compiled, e) || e.id().empty()) {
       return absl::DataLossError(absl::StrCat(absl::string_view(name.data(), name.size()),

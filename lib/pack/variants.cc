@@ -406,9 +406,9 @@ void AddVariants(std::vector<pack::Entry>* entries) {
     }
     std::vector<std::vector<char32_t>> words;
     if ((base.flags() & pack::LEET) != 0 && LatinWords(cps, &words)) {
-      add(pack::VARIANT_LEET, pack::REGEX, LeetPattern(words), base.flags(), pack::VALIDATOR_NONE);
+      add(pack::VARIANT_LEET, pack::REGEX, LeetPattern(words), base.flags(), pack::HAS_LETTER);
       add(pack::VARIANT_SPACED, pack::REGEX, SpacedPattern(words), base.flags() | pack::WORD,
-          pack::VALIDATOR_NONE);
+          pack::HAS_LETTER);
     }
     // The Latin side must stand alone: 'g 档' for g档, never the g of 'org 档案'.
     add(pack::VARIANT_SPACED, pack::REGEX, LatinHanPattern(cps), base.flags() & ~pack::EXACT,

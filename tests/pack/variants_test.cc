@@ -31,6 +31,7 @@ constexpr char kTerms[] =
     "pipe bomb\t\t\tword,leet\n"
     "rapist\t\t\tword,leet\n"
     "asshole\t\t\tword,leet\n"
+    "tit\t\t\tword,leet\n"
     "k粉\n"
     "cafe\t\t\tword\n";
 
@@ -52,7 +53,11 @@ class VariantsTest : public ::testing::Test {
   std::string One(const std::string& text) {
     absl::StatusOr<Decision> d = engine_->Check(text, Direction::kInput);
     if (!d.ok()) return std::string(d.status().message());
-    if (d->hits.size() != 1) return "hits: " + std::to_string(d->hits.size());
+    if (d->hits.size() != 1) {
+      std::string found = "hits: " + std::to_string(d->hits.size());
+      for (const Hit& h : d->hits) found += " " + std::string(h.term);
+      return found;
+    }
     const Hit& h = d->hits[0];
     return std::string(h.term) + " [" + std::to_string(h.start) + "," + std::to_string(h.end) + ") " +
            internal::FoldKindNames(h.foldings);
@@ -93,6 +98,13 @@ TEST_F(VariantsTest, LeetSymbolsAndRepeats) {
   EXPECT_EQ(One("a$$hole"), "asshole [0,7) leet");
   EXPECT_EQ(One("fuuuck"), "fuck [0,6) leet");
   EXPECT_EQ(One("fuck"), "fuck [0,4) ");
+  EXPECT_EQ(One("t1t"), "tit [0,3) leet");
+  // Digits and symbols alone stand for no word: neither a number nor a
+  // spaced-out one is "tit".
+  EXPECT_EQ(Hits("call 717 or 7177"), 0u);
+  EXPECT_EQ(Hits("+!7 and 7|+"), 0u);
+  EXPECT_EQ(Hits("room 7 1 7"), 0u);
+  EXPECT_EQ(One("t 1 t"), "tit [0,5) spaced");
 }
 
 TEST_F(VariantsTest, SpacedAndSplit) {
@@ -127,7 +139,7 @@ TEST_F(VariantsTest, HitsReportTheBaseEntry) {
 
 TEST_F(VariantsTest, CountedInPackInfo) {
   const PackInfo& info = pack_->info();
-  EXPECT_EQ(info.literal_count, 12u) << "variants are not counted as terms";
+  EXPECT_EQ(info.literal_count, 13u) << "variants are not counted as terms";
   EXPECT_GT(info.variant_count, 0u);
   for (const char* kind :
        {"pinyin", "initials", "mixed", "homophone", "character", "leet", "spaced"}) {
